@@ -1,0 +1,57 @@
+/** What an audited request targeted. */
+export type AuditTargetKind = 'tool' | 'resource' | 'prompt';
+
+/** An authentication failure: a request whose token was missing or refused. */
+export interface AuthenticationFailedEvent {
+  type: 'authentication_failed';
+  /** The `AuthError` code, e.g. `invalid_token`. */
+  code: string;
+  /** Why, safe to log: never the token. */
+  reason: string;
+  transport?: string;
+}
+
+/** A decision about one tool call, resource read or prompt. */
+export interface AccessDecisionEvent {
+  type: 'access_allowed' | 'access_denied';
+  kind: AuditTargetKind;
+  /** The tool or prompt name, or the resource URI. */
+  target: string;
+  issuer: string | undefined;
+  subject: string | undefined;
+  clientId: string | undefined;
+  /** Scopes the caller lacked; empty when allowed. */
+  missingScopes: string[];
+  /** How long the handler ran, in milliseconds; absent for denials. */
+  durationMs?: number;
+  /** Whether the handler reported an error result or threw. */
+  failed?: boolean;
+  transport?: string;
+}
+
+/** A caller over its rate limit. */
+export interface RateLimitedEvent {
+  type: 'rate_limited';
+  issuer: string;
+  subject: string;
+  clientId: string;
+  transport?: string;
+}
+
+/** A session or connection touched by an identity that does not own it. */
+export interface SessionMismatchEvent {
+  type: 'session_mismatch';
+  issuer: string;
+  subject: string;
+  clientId: string;
+  transport?: string;
+}
+
+/**
+ * Every security decision Portcullis makes. Events carry identities, never tokens, and never
+ * tool arguments.
+ */
+export type AuditEvent = AuthenticationFailedEvent | AccessDecisionEvent | RateLimitedEvent | SessionMismatchEvent;
+
+/** Receives audit events; must not throw (errors are swallowed so auditing never breaks a call). */
+export type AuditSink = (event: AuditEvent) => void;

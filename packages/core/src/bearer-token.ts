@@ -1,0 +1,26 @@
+import { AuthError } from './auth-error.js';
+
+/**
+ * Reads the bearer token of an `Authorization` header (RFC 6750 §2.1). Absent: a
+ * `missing_token` error. Several headers, another scheme or a malformed value: an
+ * `invalid_request` error. Tokens are never taken from a query string or a body.
+ */
+export function readBearerToken(header: string | readonly string[] | undefined): string {
+  if (header === undefined || header === '') {
+    throw new AuthError('missing_token', 'no access token was sent (expected an Authorization: Bearer header)');
+  }
+  if (typeof header !== 'string') {
+    if (header.length !== 1) throw new AuthError('invalid_request', 'more than one Authorization header was sent');
+    return readBearerToken(header[0]);
+  }
+  const space = header.indexOf(' ');
+  const scheme = space === -1 ? header : header.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') {
+    throw new AuthError('invalid_request', `the Authorization scheme must be Bearer, not ${scheme.slice(0, 20)}`);
+  }
+  const token = header.slice(space + 1).trim();
+  if (space === -1 || token.length === 0 || /\s/.test(token)) {
+    throw new AuthError('invalid_request', 'the Authorization header holds no single bearer token');
+  }
+  return token;
+}

@@ -1,0 +1,120 @@
+import type { AuthError } from './auth-error.js';
+import { formatBearerChallenge } from './www-authenticate.js';
+
+/** A JSON-RPC request id, or `null` when the request's id is unknown. */
+export type JsonRpcId = string | number | null;
+
+/** An HTTP answer any adapter can write out as it is. */
+export interface Challenge {
+  status: number;
+  headers: Record<string, string>;
+  /** A JSON-RPC error response, so plain JSON clients can read the reason from the body. */
+  body: {
+    jsonrpc: '2.0';
+    id: JsonRpcId;
+    error: { code: number; message: string; data?: unknown };
+  };
+}
+
+/** What a challenge says besides the error itself. */
+export interface ChallengeContext {
+  /** URL of this resource's Protected Resource Metadata (RFC 9728). */
+  resourceMetadataUrl: string;
+  /** Scopes to ask for on a 401, so a client knows what to request. */
+  scopes?: readonly string[];
+  /** Optional `realm` (Casdoor sends `realm="casdoor"`). */
+  realm?: string;
+  /** The id of the JSON-RPC request being refused, when known. */
+  requestId?: JsonRpcId;
+}
+
+/** JSON-RPC error code of authentication and authorization failures (Casdoor's choice). */
+export const UNAUTHORIZED_ERROR_CODE = -32001;
+
+const unionOf = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
+
+/**
+ * Turns any {@link AuthError} into the HTTP answer the specs ask for:
+ *
+ * - 401 with `WWW-Authenticate: Bearer resource_metadata="…", scope="…"`, adding
+ *   `error="invalid_token"` only when a token was sent;
+ * - 403 `error="insufficient_scope"` whose `scope` is the granted plus the needed scopes, so a
+ *   client can step up to one token that does everything it did before and the new thing;
+ * - 400 `invalid_request`, 429 with `Retry-After`, 503 when tokens cannot be checked.
+ */
+export function createChallenge(error: AuthError, context: ChallengeContext): Challenge {
+  const id = context.requestId ?? null;
+  const base = { realm: context.realm, resource_metadata: context.resourceMetadataUrl };
+  const json = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  const answer = (
+    status: number,
+    headers: Record<string, string>,
+    code: number,
+    message: string,
+    data: unknown,
+  ): Challenge => ({
+    status,
+    headers: { ...json, ...headers },
+    body: { jsonrpc: '2.0', id, error: { code, message, data } },
+  });
+
+  switch (error.code) {
+    case 'missing_token':
+    case 'invalid_token':
+      return answer(
+        401,
+        {
+          'www-authenticate': formatBearerChallenge({
+            ...base,
+            scope: context.scopes?.join(' '),
+            ...(error.code === 'invalid_token' && {
+              error: 'invalid_token',
+              error_description: error.message,
+            }),
+          }),
+        },
+        UNAUTHORIZED_ERROR_CODE,
+        'Unauthorized',
+        error.message,
+      );
+    case 'insufficient_scope':
+      return answer(
+        403,
+        {
+          'www-authenticate': formatBearerChallenge({
+            error: 'insufficient_scope',
+            scope: unionOf(error.grantedScopes, error.requiredScopes).join(' '),
+            ...base,
+            error_description: error.message,
+          }),
+        },
+        UNAUTHORIZED_ERROR_CODE,
+        'insufficient_scope',
+        error.data,
+      );
+    case 'invalid_request':
+      return answer(
+        400,
+        {
+          'www-authenticate': formatBearerChallenge({
+            error: 'invalid_request',
+            error_description: error.message,
+            ...base,
+          }),
+        },
+        -32600,
+        'Invalid Request',
+        error.message,
+      );
+    case 'rate_limited':
+      return answer(
+        429,
+        { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1))) },
+        -32000,
+        'Too many requests',
+        error.message,
+      );
+    case 'unavailable':
+      return answer(503, { 'retry-after': '5' }, -32603, 'Authorization unavailable', error.message);
+  }
+}

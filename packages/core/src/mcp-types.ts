@@ -1,0 +1,13 @@
+/**
+ * The MCP protocol types that appear in Portcullis's public API. They come from the SDK in
+ * one place, so a move to another SDK line changes this file and the server factory only.
+ */
+export type {
+  CallToolResult,
+  GetPromptResult,
+  JSONRPCMessage,
+  LoggingLevel,
+  ReadResourceResult,
+  ServerNotification,
+  ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';

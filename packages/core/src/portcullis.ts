@@ -1,0 +1,180 @@
+import type { AuditSink } from './audit.js';
+import { AuthError } from './auth-error.js';
+import { type AuthInfo, identityKey } from './auth-info.js';
+import { readBearerToken } from './bearer-token.js';
+import { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
+import { type Challenge, createChallenge, type JsonRpcId } from './challenge.js';
+import { createStderrLogger, type Logger } from './logger.js';
+import {
+  canonicalResource,
+  createProtectedResourceMetadata,
+  type ProtectedResourceMetadata,
+  protectedResourceMetadataUrl,
+} from './protected-resource-metadata.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { Registry, TargetedRequest } from './registry.js';
+import { createServerFactory, type ServerFactory } from './server-factory.js';
+import type { TokenVerifier } from './token-verifier.js';
+
+/** Options for {@link createPortcullis}. */
+export interface PortcullisOptions {
+  /** The canonical URL of the MCP endpoint (e.g. `https://host/mcp`): the token audience. */
+  resource: string | URL;
+  /** Name and version announced to clients. */
+  server: { name: string; version: string; title?: string; instructions?: string };
+  registry: Registry;
+  /**
+   * Verifies bearer tokens. `false` turns authorization off, for local development or a
+   * conformance run: it must be said explicitly, and every caller then gets every entry.
+   */
+  verifier: TokenVerifier | false;
+  /** Issuers listed in the Protected Resource Metadata. Required unless `verifier` is false. */
+  authorizationServers?: readonly string[];
+  /** Reuse of verified tokens; on by default, `false` to verify every request. */
+  cache?: CachingVerifierOptions | false;
+  audit?: AuditSink;
+  rateLimiter?: RateLimiter;
+  logger?: Logger;
+  /** Optional `realm` of challenges. */
+  realm?: string;
+  resourceName?: string;
+  resourceDocumentation?: string;
+}
+
+/** The resource's metadata document and where to serve it. */
+export interface ResourceMetadataEndpoint {
+  /** Absolute URL of the document. */
+  url: string;
+  /** Its path, for routing. */
+  path: string;
+  document: ProtectedResourceMetadata;
+}
+
+/**
+ * A protected MCP server, independent of any transport. Adapters authenticate each request
+ * with it, write its challenges, serve its metadata and connect its servers.
+ */
+export interface Portcullis {
+  /** The canonical resource URL. */
+  readonly resource: string;
+  readonly registry: Registry;
+  readonly metadata: ResourceMetadataEndpoint;
+  /** Whether requests must carry a verified token. */
+  readonly requiresAuth: boolean;
+  readonly logger: Logger;
+  /** The one server factory every transport uses. */
+  readonly createServer: ServerFactory;
+  /**
+   * Verifies the `Authorization` header of a request and applies the rate limit. Throws an
+   * `AuthError` (audited) on failure. Returns `undefined` only with authorization off.
+   */
+  authenticate(authorization: string | readonly string[] | undefined, transport?: string): Promise<AuthInfo | undefined>;
+  /** Verifies a token already taken from somewhere else (stdio's environment, a re-auth message). */
+  verifyToken(token: string, transport?: string): Promise<AuthInfo>;
+  /** Applies the rate limit to one more request of `auth`; throws `rate_limited` when over. */
+  limit(auth: AuthInfo, transport?: string): Promise<void>;
+  /** The `insufficient_scope` refusal of a request, before any server sees it; else `undefined`. */
+  denialFor(request: TargetedRequest, auth: AuthInfo | undefined): AuthError | undefined;
+  /** The HTTP answer to an auth failure. */
+  challenge(error: AuthError, requestId?: JsonRpcId): Challenge;
+  /** Records an audit event; never throws. */
+  audit: AuditSink;
+}
+
+/** Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one. */
+export function createPortcullis(options: PortcullisOptions): Portcullis {
+  const resource = canonicalResource(options.resource);
+  const logger = options.logger ?? createStderrLogger();
+  const requiresAuth = options.verifier !== false;
+  if (requiresAuth && !options.authorizationServers?.length) {
+    throw new TypeError('authorizationServers must name the issuer(s) clients get tokens from');
+  }
+  const verifier =
+    options.verifier === false
+      ? undefined
+      : options.cache === false
+        ? options.verifier
+        : createCachingVerifier(options.verifier, options.cache);
+
+  const metadataUrl = protectedResourceMetadataUrl(resource);
+  const metadata: ResourceMetadataEndpoint = {
+    url: metadataUrl.href,
+    path: metadataUrl.pathname,
+    document: createProtectedResourceMetadata({
+      resource,
+      authorizationServers: options.authorizationServers ?? [],
+      scopesSupported: options.registry.scopes,
+      resourceName: options.resourceName ?? options.server.title ?? options.server.name,
+      resourceDocumentation: options.resourceDocumentation,
+    }),
+  };
+
+  const audit: AuditSink = (event) => {
+    try {
+      options.audit?.(event);
+    } catch (error) {
+      logger.error({ err: String(error) }, 'audit sink threw');
+    }
+  };
+
+  const limit = async (auth: AuthInfo, transport?: string) => {
+    if (!options.rateLimiter) return;
+    const decision = await options.rateLimiter.consume(identityKey(auth));
+    if (decision.allowed) return;
+    audit({ type: 'rate_limited', issuer: auth.issuer, subject: auth.subject, clientId: auth.clientId, transport });
+    throw new AuthError('rate_limited', 'too many requests', { retryAfterSeconds: decision.retryAfterSeconds });
+  };
+
+  const verifyToken = async (token: string, transport?: string) => {
+    if (!verifier) throw new AuthError('unavailable', 'authorization is off: no verifier is configured');
+    try {
+      return await verifier.verify(token);
+    } catch (error) {
+      const authError =
+        error instanceof AuthError ? error : new AuthError('unavailable', 'token verification failed', { cause: error });
+      audit({ type: 'authentication_failed', code: authError.code, reason: authError.message, transport });
+      throw authError;
+    }
+  };
+
+  return {
+    resource,
+    registry: options.registry,
+    metadata,
+    requiresAuth,
+    logger,
+    createServer: createServerFactory({
+      info: options.server,
+      instructions: options.server.instructions,
+      registry: options.registry,
+      requireAuth: requiresAuth,
+      audit,
+      logger,
+    }),
+    async authenticate(authorization, transport) {
+      if (!requiresAuth) return undefined;
+      let token: string;
+      try {
+        token = readBearerToken(authorization);
+      } catch (error) {
+        const authError = error as AuthError;
+        audit({ type: 'authentication_failed', code: authError.code, reason: authError.message, transport });
+        throw authError;
+      }
+      const auth = await verifyToken(token, transport);
+      await limit(auth, transport);
+      return auth;
+    },
+    verifyToken,
+    limit,
+    denialFor: (request, auth) => (auth ? options.registry.denialFor(request, auth) : undefined),
+    challenge: (error, requestId) =>
+      createChallenge(error, {
+        resourceMetadataUrl: metadata.url,
+        scopes: options.registry.scopes,
+        realm: options.realm,
+        requestId,
+      }),
+    audit,
+  };
+}

@@ -1,0 +1,21 @@
+export {
+  type AuthorizationServer,
+  type AuthorizationServerOptions,
+  type ClientRegistration,
+  type RegisteredClient,
+  startAuthorizationServer,
+} from './authorization-server.js';
+export type { AuthorizationServerProfile, ProfileRoutes } from './profiles.js';
+export { PROFILE_ROUTES } from './profiles.js';
+export { generateSigningKey, type SigningAlgorithm, type SigningKey } from './signing-keys.js';
+export type { MintTokenOptions } from './token-minting.js';
+export {
+  type AuthorizationCodeTokenOptions,
+  type ClientAuthMethod,
+  type ClientCredentialsTokenOptions,
+  type RefreshTokenOptions,
+  requestClientCredentialsToken,
+  requestRefreshToken,
+  TokenRequestError,
+  type TokenResponse,
+} from './token-requests.js';
