@@ -4,8 +4,14 @@ import { type AuthorizationServer, startAuthorizationServer } from './authorizat
 
 const RESOURCE = 'http://127.0.0.1:9/mcp';
 
-type Json = Record<string, string & string[] & Array<{ kid: string }>>;
-const getJson = async (url: string) => (await (await fetch(url)).json()) as Json;
+interface Metadata {
+  issuer: string;
+  jwks_uri: string;
+  token_endpoint: string;
+  introspection_endpoint: string;
+  grant_types_supported: string[];
+}
+const getJson = async <T>(url: string) => (await (await fetch(url)).json()) as T;
 
 describe('standard profile', () => {
   let server: AuthorizationServer;
@@ -15,7 +21,7 @@ describe('standard profile', () => {
   afterAll(() => server.close());
 
   it('publishes discovery metadata naming its endpoints', async () => {
-    const metadata = await getJson(server.discoveryUrl);
+    const metadata = await getJson<Metadata>(server.discoveryUrl);
     expect(metadata.issuer).toBe(server.issuer);
     expect(metadata.jwks_uri).toBe(server.jwksUri);
     expect(metadata.token_endpoint).toBe(server.tokenEndpoint);
@@ -66,7 +72,7 @@ describe('standard profile', () => {
     const before = server.keys[0]!;
     const rotated = await server.rotateKeys();
     expect(server.jwks().keys.map((key) => key.kid)).toEqual([rotated.kid, before.kid]);
-    const served = await getJson(server.jwksUri);
+    const served = await getJson<{ keys: Array<{ kid: string }> }>(server.jwksUri);
     expect(served.keys.map((key) => key.kid)).toEqual([rotated.kid, before.kid]);
     const client = await server.registerClient();
     const { access_token } = await server.clientCredentialsToken({ ...client, clientSecret: client.clientSecret!, resource: RESOURCE });
@@ -92,7 +98,7 @@ describe('casdoor profile', () => {
   afterAll(() => server.close());
 
   it("serves Casdoor's paths", async () => {
-    const metadata = await getJson(server.discoveryUrl);
+    const metadata = await getJson<Metadata>(server.discoveryUrl);
     expect(new URL(metadata.token_endpoint).pathname).toBe('/api/login/oauth/access_token');
     expect(new URL(metadata.jwks_uri).pathname).toBe('/.well-known/jwks');
     expect(server.jwks().keys[0]!.kid).toBe('cert-built-in');
