@@ -1,5 +1,5 @@
-import type { AuthInfo } from './auth-info.js';
 import { invalidToken } from './auth-error.js';
+import type { AuthInfo } from './auth-info.js';
 import { parseScopeValue } from './scope-policy.js';
 
 /** Turns token claims into scopes, for authorization servers with their own claim layout. */

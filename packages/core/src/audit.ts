@@ -51,7 +51,11 @@ export interface SessionMismatchEvent {
  * Every security decision Portcullis makes. Events carry identities, never tokens, and never
  * tool arguments.
  */
-export type AuditEvent = AuthenticationFailedEvent | AccessDecisionEvent | RateLimitedEvent | SessionMismatchEvent;
+export type AuditEvent =
+  | AuthenticationFailedEvent
+  | AccessDecisionEvent
+  | RateLimitedEvent
+  | SessionMismatchEvent;
 
 /** Receives audit events; must not throw (errors are swallowed so auditing never breaks a call). */
 export type AuditSink = (event: AuditEvent) => void;

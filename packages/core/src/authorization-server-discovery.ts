@@ -40,7 +40,10 @@ export async function discoverAuthorizationServer(
   for (const url of discoveryUrls(issuer)) {
     let metadata: Record<string, unknown>;
     try {
-      metadata = await fetchJson(url, { fetch: options.fetch, timeoutMs: options.timeoutMs ?? 5_000 });
+      metadata = await fetchJson(url, {
+        fetch: options.fetch,
+        timeoutMs: options.timeoutMs ?? 5_000,
+      });
     } catch (error) {
       failures.push((error as Error).message);
       continue;

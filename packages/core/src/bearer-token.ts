@@ -7,16 +7,23 @@ import { AuthError } from './auth-error.js';
  */
 export function readBearerToken(header: string | readonly string[] | undefined): string {
   if (header === undefined || header === '') {
-    throw new AuthError('missing_token', 'no access token was sent (expected an Authorization: Bearer header)');
+    throw new AuthError(
+      'missing_token',
+      'no access token was sent (expected an Authorization: Bearer header)',
+    );
   }
   if (typeof header !== 'string') {
-    if (header.length !== 1) throw new AuthError('invalid_request', 'more than one Authorization header was sent');
+    if (header.length !== 1)
+      throw new AuthError('invalid_request', 'more than one Authorization header was sent');
     return readBearerToken(header[0]);
   }
   const space = header.indexOf(' ');
   const scheme = space === -1 ? header : header.slice(0, space);
   if (scheme.toLowerCase() !== 'bearer') {
-    throw new AuthError('invalid_request', `the Authorization scheme must be Bearer, not ${scheme.slice(0, 20)}`);
+    throw new AuthError(
+      'invalid_request',
+      `the Authorization scheme must be Bearer, not ${scheme.slice(0, 20)}`,
+    );
   }
   const token = header.slice(space + 1).trim();
   if (space === -1 || token.length === 0 || /\s/.test(token)) {

@@ -47,9 +47,7 @@ export function createCachingVerifier(
           return auth;
         });
         pending.set(key, verification);
-        verification
-          .finally(() => pending.delete(key))
-          .catch(() => {});
+        verification.finally(() => pending.delete(key)).catch(() => {});
       }
       return verification;
     },

@@ -115,6 +115,12 @@ export function createChallenge(error: AuthError, context: ChallengeContext): Ch
         error.message,
       );
     case 'unavailable':
-      return answer(503, { 'retry-after': '5' }, -32603, 'Authorization unavailable', error.message);
+      return answer(
+        503,
+        { 'retry-after': '5' },
+        -32603,
+        'Authorization unavailable',
+        error.message,
+      );
   }
 }

@@ -28,7 +28,9 @@ function decodeSegment(segment: string, what: string): Record<string, unknown> {
  */
 export function decodeCompactJwt(token: string, maxLength: number): DecodedJwt {
   if (token.length > maxLength) {
-    throw invalidToken(`token is ${token.length} characters long; at most ${maxLength} are accepted`);
+    throw invalidToken(
+      `token is ${token.length} characters long; at most ${maxLength} are accepted`,
+    );
   }
   const parts = token.split('.');
   if (parts.length !== 3) {

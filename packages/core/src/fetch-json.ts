@@ -28,9 +28,14 @@ export async function fetchJson(
       headers: { accept: 'application/json', ...init?.headers },
     });
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError'
-      ? `no answer within ${timeoutMs} ms`
-      : error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    const reason =
+      error instanceof Error && error.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error);
     throw new Error(`${url} could not be fetched: ${reason}`, { cause: error });
   }
   if (!response.ok) {
@@ -38,7 +43,8 @@ export async function fetchJson(
     throw new Error(`${url} answered HTTP ${response.status}`);
   }
   const text = await response.text();
-  if (Buffer.byteLength(text) > maxBytes) throw new Error(`${url} answered more than ${maxBytes} bytes`);
+  if (Buffer.byteLength(text) > maxBytes)
+    throw new Error(`${url} answered more than ${maxBytes} bytes`);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,36 +1,34 @@
+export { defaultScopeMapper, type ScopeMapper } from './access-token-claims.js';
+export type {
+  AccessDecisionEvent,
+  AuditEvent,
+  AuditSink,
+  AuditTargetKind,
+  AuthenticationFailedEvent,
+  RateLimitedEvent,
+  SessionMismatchEvent,
+} from './audit.js';
+export {
+  AuthError,
+  type AuthErrorCode,
+  type AuthErrorOptions,
+  invalidToken,
+} from './auth-error.js';
 export type { AuthInfo } from './auth-info.js';
 export { identityKey } from './auth-info.js';
-export { AuthError, type AuthErrorCode, type AuthErrorOptions, invalidToken } from './auth-error.js';
-export type { TokenVerifier, WarningHandler } from './token-verifier.js';
-export { warnOnStderr } from './token-verifier.js';
-export { createJwtVerifier, type JwksOptions, type JwtVerifierOptions, type TrustedIssuer } from './jwt-verifier.js';
-export { createIntrospectionVerifier, type IntrospectionVerifierOptions } from './introspection-verifier.js';
-export { createCachingVerifier, type CachingVerifierOptions } from './caching-verifier.js';
-export {
-  createRemoteKeySet,
-  type RemoteKeySet,
-  type RemoteKeySetOptions,
-  type SelectedKey,
-  type VerificationKey,
-} from './remote-key-set.js';
 export {
   type AuthorizationServerMetadata,
   type DiscoveryOptions,
   discoverAuthorizationServer,
   discoveryUrls,
 } from './authorization-server-discovery.js';
-export type { FetchLike } from './fetch-json.js';
-export { DEFAULT_JWS_ALGORITHMS } from './jws-algorithms.js';
-export { defaultScopeMapper, type ScopeMapper } from './access-token-claims.js';
-export {
-  createScopePolicy,
-  parseScopeValue,
-  type ScopeImplications,
-  type ScopePolicy,
-  type ScopePolicyOptions,
-} from './scope-policy.js';
-export { CASDOOR_BUILTIN_KEY_THUMBPRINT, casdoorEndpoints, casdoorScopeImplications } from './casdoor.js';
 export { readBearerToken } from './bearer-token.js';
+export { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
+export {
+  CASDOOR_BUILTIN_KEY_THUMBPRINT,
+  casdoorEndpoints,
+  casdoorScopeImplications,
+} from './casdoor.js';
 export {
   type Challenge,
   type ChallengeContext,
@@ -38,7 +36,28 @@ export {
   type JsonRpcId,
   UNAUTHORIZED_ERROR_CODE,
 } from './challenge.js';
-export { formatBearerChallenge } from './www-authenticate.js';
+export type { FetchLike } from './fetch-json.js';
+export type { HandlerContext, TransportKind } from './handler-context.js';
+export {
+  createIntrospectionVerifier,
+  type IntrospectionVerifierOptions,
+} from './introspection-verifier.js';
+export { JsonRpcError } from './json-rpc-error.js';
+export { DEFAULT_JWS_ALGORITHMS } from './jws-algorithms.js';
+export {
+  createJwtVerifier,
+  type JwksOptions,
+  type JwtVerifierOptions,
+  type TrustedIssuer,
+} from './jwt-verifier.js';
+export { createStderrLogger, type Logger, type LogLevel } from './logger.js';
+export type * from './mcp-types.js';
+export {
+  createPortcullis,
+  type Portcullis,
+  type PortcullisOptions,
+  type ResourceMetadataEndpoint,
+} from './portcullis.js';
 export {
   canonicalResource,
   createProtectedResourceMetadata,
@@ -46,6 +65,13 @@ export {
   type ProtectedResourceMetadataOptions,
   protectedResourceMetadataUrl,
 } from './protected-resource-metadata.js';
+export {
+  createMemoryRateLimiter,
+  type MemoryRateLimiter,
+  type MemoryRateLimiterOptions,
+  type RateLimitDecision,
+  type RateLimiter,
+} from './rate-limiter.js';
 export {
   createRegistry,
   definePrompt,
@@ -62,7 +88,20 @@ export {
   type ToolInputSchema,
   type ToolListing,
 } from './registry.js';
-export type { HandlerContext, TransportKind } from './handler-context.js';
+export {
+  createRemoteKeySet,
+  type RemoteKeySet,
+  type RemoteKeySetOptions,
+  type SelectedKey,
+  type VerificationKey,
+} from './remote-key-set.js';
+export {
+  createScopePolicy,
+  parseScopeValue,
+  type ScopeImplications,
+  type ScopePolicy,
+  type ScopePolicyOptions,
+} from './scope-policy.js';
 export {
   createServerFactory,
   type McpServer,
@@ -70,27 +109,6 @@ export {
   type ServerFactory,
   type ServerFactoryOptions,
 } from './server-factory.js';
-export { JsonRpcError } from './json-rpc-error.js';
-export type * from './mcp-types.js';
-export type {
-  AccessDecisionEvent,
-  AuditEvent,
-  AuditSink,
-  AuditTargetKind,
-  AuthenticationFailedEvent,
-  RateLimitedEvent,
-  SessionMismatchEvent,
-} from './audit.js';
-export {
-  createMemoryRateLimiter,
-  type MemoryRateLimiterOptions,
-  type RateLimitDecision,
-  type RateLimiter,
-} from './rate-limiter.js';
-export { createStderrLogger, type Logger, type LogLevel } from './logger.js';
-export {
-  createPortcullis,
-  type Portcullis,
-  type PortcullisOptions,
-  type ResourceMetadataEndpoint,
-} from './portcullis.js';
+export type { TokenVerifier, WarningHandler } from './token-verifier.js';
+export { warnOnStderr } from './token-verifier.js';
+export { formatBearerChallenge } from './www-authenticate.js';

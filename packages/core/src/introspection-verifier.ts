@@ -50,7 +50,9 @@ function basicCredentials(clientId: string, clientSecret: string): string {
  * without `exp`, refresh tokens and foreign audiences are refused.
  */
 export function createIntrospectionVerifier(options: IntrospectionVerifierOptions): TokenVerifier {
-  const audiences = new Set(typeof options.audience === 'string' ? [options.audience] : options.audience);
+  const audiences = new Set(
+    typeof options.audience === 'string' ? [options.audience] : options.audience,
+  );
   if (audiences.size === 0) throw new TypeError('at least one accepted audience is required');
   const cache = new LruCache<AuthInfo>(options.maxCacheEntries ?? 10_000);
   const cacheMs = (options.cacheSeconds ?? 30) * 1000;
@@ -63,14 +65,15 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
 
   const resolveEndpoint = (): Promise<string> => {
     if (options.endpoint) return Promise.resolve(options.endpoint);
-    endpoint ??= discoverAuthorizationServer(options.issuer, { fetch: options.fetch, timeoutMs }).then(
-      (metadata) => {
-        if (typeof metadata.introspection_endpoint !== 'string') {
-          throw new Error(`the metadata of ${options.issuer} names no introspection_endpoint`);
-        }
-        return metadata.introspection_endpoint;
-      },
-    );
+    endpoint ??= discoverAuthorizationServer(options.issuer, {
+      fetch: options.fetch,
+      timeoutMs,
+    }).then((metadata) => {
+      if (typeof metadata.introspection_endpoint !== 'string') {
+        throw new Error(`the metadata of ${options.issuer} names no introspection_endpoint`);
+      }
+      return metadata.introspection_endpoint;
+    });
     endpoint.catch(() => {
       endpoint = undefined;
     });
@@ -93,16 +96,22 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
         init: { method: 'POST', headers, body: form.toString() },
       });
     } catch (error) {
-      throw new AuthError('unavailable', `token introspection failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new AuthError(
+        'unavailable',
+        `token introspection failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
   return {
     async verify(token) {
       if (token.length > maxTokenLength) {
-        throw invalidToken(`token is ${token.length} characters long; at most ${maxTokenLength} are accepted`);
+        throw invalidToken(
+          `token is ${token.length} characters long; at most ${maxTokenLength} are accepted`,
+        );
       }
       const key = tokenHash(token);
       const cached = cache.get(key, now());
@@ -125,7 +134,13 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
       }
       assertAccessTokenKind(answer);
       const claims = { ...answer, iss: issuer };
-      const auth = toAuthInfo(token, claims, assertAudience(answer.aud, audiences), audiences, scopeMapper);
+      const auth = toAuthInfo(
+        token,
+        claims,
+        assertAudience(answer.aud, audiences),
+        audiences,
+        scopeMapper,
+      );
       cache.set(key, auth, Math.min(answer.exp * 1000, now() + cacheMs));
       return auth;
     },

@@ -84,10 +84,14 @@ function describeJoseError(error: unknown): string {
  */
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const algorithms = checkAlgorithmAllowlist(options.algorithms ?? DEFAULT_JWS_ALGORITHMS);
-  const audiences = new Set(typeof options.audience === 'string' ? [options.audience] : options.audience);
+  const audiences = new Set(
+    typeof options.audience === 'string' ? [options.audience] : options.audience,
+  );
   if (audiences.size === 0) throw new TypeError('at least one accepted audience is required');
   const tolerance = options.clockToleranceSeconds ?? 5;
-  const tokenTypes = new Set((options.tokenTypes ?? ['at+jwt', 'application/at+jwt', 'JWT']).map((t) => t.toLowerCase()));
+  const tokenTypes = new Set(
+    (options.tokenTypes ?? ['at+jwt', 'application/at+jwt', 'JWT']).map((t) => t.toLowerCase()),
+  );
   const maxTokenLength = options.maxTokenLength ?? 8192;
   const scopeMapper = options.scopeMapper ?? defaultScopeMapper;
   const now = options.now ?? Date.now;
@@ -141,15 +145,22 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       const { header, claims } = decodeCompactJwt(token, maxTokenLength);
       const alg = header.alg;
       if (typeof alg !== 'string' || !algorithms.has(alg)) {
-        throw invalidToken(`token algorithm ${JSON.stringify(alg)} is not accepted; expected one of ${[...algorithms].join(', ')}`);
+        throw invalidToken(
+          `token algorithm ${JSON.stringify(alg)} is not accepted; expected one of ${[...algorithms].join(', ')}`,
+        );
       }
       if (header.crit !== undefined) throw invalidToken('token uses critical header extensions');
       const typ = header.typ;
-      if (typ === undefined ? options.requireTokenType : typeof typ !== 'string' || !tokenTypes.has(typ.toLowerCase())) {
+      if (
+        typ === undefined
+          ? options.requireTokenType
+          : typeof typ !== 'string' || !tokenTypes.has(typ.toLowerCase())
+      ) {
         throw invalidToken(`token type ${JSON.stringify(typ)} is not an access token type`);
       }
       const kid = header.kid;
-      if (kid !== undefined && typeof kid !== 'string') throw invalidToken('token "kid" is not a string');
+      if (kid !== undefined && typeof kid !== 'string')
+        throw invalidToken('token "kid" is not a string');
       const issuer = claims.iss;
       const keySet = typeof issuer === 'string' ? keySets.get(issuer) : undefined;
       if (!keySet) throw invalidToken(`token issuer ${JSON.stringify(issuer)} is not trusted`);

@@ -19,7 +19,12 @@ export function createStderrLogger(level: LogLevel = 'warn'): Logger {
   const threshold = level === 'silent' ? LEVELS.length : LEVELS.indexOf(level);
   const write = (index: number) => (fields: Record<string, unknown>, message?: string) => {
     if (index < threshold) return;
-    const entry = { level: LEVELS[index], time: new Date().toISOString(), ...fields, ...(message && { msg: message }) };
+    const entry = {
+      level: LEVELS[index],
+      time: new Date().toISOString(),
+      ...fields,
+      ...(message && { msg: message }),
+    };
     process.stderr.write(`${JSON.stringify(entry)}\n`);
   };
   return { debug: write(0), info: write(1), warn: write(2), error: write(3) };

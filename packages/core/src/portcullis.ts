@@ -58,7 +58,8 @@ export interface Portcullis {
   /** The canonical resource URL. */
   readonly resource: string;
   readonly registry: Registry;
-  readonly metadata: ResourceMetadataEndpoint;
+  /** The Protected Resource Metadata to serve; absent when authorization is off. */
+  readonly metadata: ResourceMetadataEndpoint | undefined;
   /** Whether requests must carry a verified token. */
   readonly requiresAuth: boolean;
   readonly logger: Logger;
@@ -68,7 +69,10 @@ export interface Portcullis {
    * Verifies the `Authorization` header of a request and applies the rate limit. Throws an
    * `AuthError` (audited) on failure. Returns `undefined` only with authorization off.
    */
-  authenticate(authorization: string | readonly string[] | undefined, transport?: string): Promise<AuthInfo | undefined>;
+  authenticate(
+    authorization: string | readonly string[] | undefined,
+    transport?: string,
+  ): Promise<AuthInfo | undefined>;
   /** Verifies a token already taken from somewhere else (stdio's environment, a re-auth message). */
   verifyToken(token: string, transport?: string): Promise<AuthInfo>;
   /** Applies the rate limit to one more request of `auth`; throws `rate_limited` when over. */
@@ -97,17 +101,19 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         : createCachingVerifier(options.verifier, options.cache);
 
   const metadataUrl = protectedResourceMetadataUrl(resource);
-  const metadata: ResourceMetadataEndpoint = {
-    url: metadataUrl.href,
-    path: metadataUrl.pathname,
-    document: createProtectedResourceMetadata({
-      resource,
-      authorizationServers: options.authorizationServers ?? [],
-      scopesSupported: options.registry.scopes,
-      resourceName: options.resourceName ?? options.server.title ?? options.server.name,
-      resourceDocumentation: options.resourceDocumentation,
-    }),
-  };
+  const metadata: ResourceMetadataEndpoint | undefined = requiresAuth
+    ? {
+        url: metadataUrl.href,
+        path: metadataUrl.pathname,
+        document: createProtectedResourceMetadata({
+          resource,
+          authorizationServers: options.authorizationServers ?? [],
+          scopesSupported: options.registry.scopes,
+          resourceName: options.resourceName ?? options.server.title ?? options.server.name,
+          resourceDocumentation: options.resourceDocumentation,
+        }),
+      }
+    : undefined;
 
   const audit: AuditSink = (event) => {
     try {
@@ -121,18 +127,34 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     if (!options.rateLimiter) return;
     const decision = await options.rateLimiter.consume(identityKey(auth));
     if (decision.allowed) return;
-    audit({ type: 'rate_limited', issuer: auth.issuer, subject: auth.subject, clientId: auth.clientId, transport });
-    throw new AuthError('rate_limited', 'too many requests', { retryAfterSeconds: decision.retryAfterSeconds });
+    audit({
+      type: 'rate_limited',
+      issuer: auth.issuer,
+      subject: auth.subject,
+      clientId: auth.clientId,
+      transport,
+    });
+    throw new AuthError('rate_limited', 'too many requests', {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
   };
 
   const verifyToken = async (token: string, transport?: string) => {
-    if (!verifier) throw new AuthError('unavailable', 'authorization is off: no verifier is configured');
+    if (!verifier)
+      throw new AuthError('unavailable', 'authorization is off: no verifier is configured');
     try {
       return await verifier.verify(token);
     } catch (error) {
       const authError =
-        error instanceof AuthError ? error : new AuthError('unavailable', 'token verification failed', { cause: error });
-      audit({ type: 'authentication_failed', code: authError.code, reason: authError.message, transport });
+        error instanceof AuthError
+          ? error
+          : new AuthError('unavailable', 'token verification failed', { cause: error });
+      audit({
+        type: 'authentication_failed',
+        code: authError.code,
+        reason: authError.message,
+        transport,
+      });
       throw authError;
     }
   };
@@ -158,7 +180,12 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         token = readBearerToken(authorization);
       } catch (error) {
         const authError = error as AuthError;
-        audit({ type: 'authentication_failed', code: authError.code, reason: authError.message, transport });
+        audit({
+          type: 'authentication_failed',
+          code: authError.code,
+          reason: authError.message,
+          transport,
+        });
         throw authError;
       }
       const auth = await verifyToken(token, transport);
@@ -170,7 +197,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     denialFor: (request, auth) => (auth ? options.registry.denialFor(request, auth) : undefined),
     challenge: (error, requestId) =>
       createChallenge(error, {
-        resourceMetadataUrl: metadata.url,
+        resourceMetadataUrl: metadataUrl.href,
         scopes: options.registry.scopes,
         realm: options.realm,
         requestId,

@@ -26,11 +26,16 @@ export interface MemoryRateLimiterOptions {
   now?: () => number;
 }
 
+/** A {@link RateLimiter} that decides synchronously, in this process. */
+export interface MemoryRateLimiter extends RateLimiter {
+  consume(key: string): RateLimitDecision;
+}
+
 /**
  * An in-process token bucket per key: `limit` requests at once, refilled evenly over
  * `windowMs`. Memory is bounded by `maxKeys`.
  */
-export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): RateLimiter {
+export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): MemoryRateLimiter {
   if (!(options.limit >= 1) || !(options.windowMs > 0)) {
     throw new RangeError('a rate limit needs limit >= 1 and windowMs > 0');
   }
@@ -47,7 +52,9 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): Rate
       const allowed = bucket.tokens >= 1;
       if (allowed) bucket.tokens -= 1;
       buckets.set(key, bucket, time + options.windowMs * 2);
-      return allowed ? { allowed } : { allowed, retryAfterSeconds: Math.ceil((1 - bucket.tokens) / perMs / 1000) };
+      return allowed
+        ? { allowed }
+        : { allowed, retryAfterSeconds: Math.ceil((1 - bucket.tokens) / perMs / 1000) };
     },
   };
 }

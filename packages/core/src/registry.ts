@@ -1,9 +1,14 @@
 import { toJSONSchema, type z } from 'zod';
+import type { AuditTargetKind } from './audit.js';
 import { AuthError } from './auth-error.js';
 import type { AuthInfo } from './auth-info.js';
-import type { AuditTargetKind } from './audit.js';
 import type { HandlerContext } from './handler-context.js';
-import type { CallToolResult, GetPromptResult, ReadResourceResult, ToolAnnotations } from './mcp-types.js';
+import type {
+  CallToolResult,
+  GetPromptResult,
+  ReadResourceResult,
+  ToolAnnotations,
+} from './mcp-types.js';
 import { createScopePolicy, type ScopePolicy } from './scope-policy.js';
 
 /** The zod schema of a tool's arguments: always an object. */
@@ -47,7 +52,9 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
 }
 
 /** Declares a tool, inferring the handler's argument type from `input`. */
-export function defineTool<Input extends ToolInputSchema>(definition: ToolDefinition<Input>): ToolDefinition<Input> {
+export function defineTool<Input extends ToolInputSchema>(
+  definition: ToolDefinition<Input>,
+): ToolDefinition<Input> {
   return definition;
 }
 
@@ -57,7 +64,9 @@ export function defineResource(definition: ResourceDefinition): ResourceDefiniti
 }
 
 /** Declares a prompt, inferring the handler's argument type from `arguments`. */
-export function definePrompt<Args extends z.ZodObject>(definition: PromptDefinition<Args>): PromptDefinition<Args> {
+export function definePrompt<Args extends z.ZodObject>(
+  definition: PromptDefinition<Args>,
+): PromptDefinition<Args> {
   return definition;
 }
 
@@ -100,7 +109,10 @@ export interface TargetedRequest {
  */
 export interface Registry {
   readonly tools: ReadonlyMap<string, RegisteredEntry<ToolDefinition, ToolListing>>;
-  readonly resources: ReadonlyMap<string, RegisteredEntry<ResourceDefinition, Record<string, unknown>>>;
+  readonly resources: ReadonlyMap<
+    string,
+    RegisteredEntry<ResourceDefinition, Record<string, unknown>>
+  >;
   readonly prompts: ReadonlyMap<string, RegisteredEntry<PromptDefinition, Record<string, unknown>>>;
   readonly policy: ScopePolicy;
   /** Every scope any entry needs, sorted: the `scopes_supported` of the resource metadata. */
@@ -115,7 +127,10 @@ export interface Registry {
 }
 
 function jsonSchemaOf(schema: z.ZodObject, io: 'input' | 'output') {
-  const { $schema: _dialect, ...rest } = toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...rest } = toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
   return { ...rest, type: 'object' as const };
 }
 
@@ -156,43 +171,67 @@ export function insufficientScopeData(
 /** Builds a {@link Registry}, compiling each schema and listing once. */
 export function createRegistry(options: RegistryOptions): Registry {
   const policy = options.scopePolicy ?? createScopePolicy();
-  const tools = uniqueMap('tool', options.tools ?? [], (tool) => tool.name, (tool): ToolListing => ({
-    name: tool.name,
-    ...optional('title', tool.title),
-    description: tool.description,
-    inputSchema: tool.input ? jsonSchemaOf(tool.input, 'input') : { type: 'object', properties: {} },
-    ...optional('outputSchema', tool.output && jsonSchemaOf(tool.output, 'output')),
-    ...optional('annotations', tool.annotations),
-  }));
-  const resources = uniqueMap('resource', options.resources ?? [], (resource) => resource.uri, (resource) => ({
-    uri: resource.uri,
-    name: resource.name,
-    ...optional('title', resource.title),
-    ...optional('description', resource.description),
-    ...optional('mimeType', resource.mimeType),
-  }));
-  const prompts = uniqueMap('prompt', options.prompts ?? [], (prompt) => prompt.name, (prompt) => ({
-    name: prompt.name,
-    ...optional('title', prompt.title),
-    ...optional('description', prompt.description),
-    ...optional(
-      'arguments',
-      prompt.arguments &&
-        Object.entries(prompt.arguments.shape).map(([name, schema]) => ({
-          name,
-          ...optional('description', (schema as z.ZodType).description),
-          required: !(schema as z.ZodType).safeParse(undefined).success,
-        })),
-    ),
-  }));
+  const tools = uniqueMap(
+    'tool',
+    options.tools ?? [],
+    (tool) => tool.name,
+    (tool): ToolListing => ({
+      name: tool.name,
+      ...optional('title', tool.title),
+      description: tool.description,
+      inputSchema: tool.input
+        ? jsonSchemaOf(tool.input, 'input')
+        : { type: 'object', properties: {} },
+      ...optional('outputSchema', tool.output && jsonSchemaOf(tool.output, 'output')),
+      ...optional('annotations', tool.annotations),
+    }),
+  );
+  const resources = uniqueMap(
+    'resource',
+    options.resources ?? [],
+    (resource) => resource.uri,
+    (resource) => ({
+      uri: resource.uri,
+      name: resource.name,
+      ...optional('title', resource.title),
+      ...optional('description', resource.description),
+      ...optional('mimeType', resource.mimeType),
+    }),
+  );
+  const prompts = uniqueMap(
+    'prompt',
+    options.prompts ?? [],
+    (prompt) => prompt.name,
+    (prompt) => ({
+      name: prompt.name,
+      ...optional('title', prompt.title),
+      ...optional('description', prompt.description),
+      ...optional(
+        'arguments',
+        prompt.arguments &&
+          Object.entries(prompt.arguments.shape).map(([name, schema]) => ({
+            name,
+            ...optional('description', (schema as z.ZodType).description),
+            required: !(schema as z.ZodType).safeParse(undefined).success,
+          })),
+      ),
+    }),
+  );
 
   const scopes = [
-    ...new Set([...tools.values(), ...resources.values(), ...prompts.values()].flatMap((entry) => entry.definition.scopes)),
+    ...new Set(
+      [...tools.values(), ...resources.values(), ...prompts.values()].flatMap(
+        (entry) => entry.definition.scopes,
+      ),
+    ),
   ].sort();
 
-  const allows = (required: readonly string[], auth: AuthInfo) => policy.allows(required, auth.scopes);
+  const allows = (required: readonly string[], auth: AuthInfo) =>
+    policy.allows(required, auth.scopes);
 
-  const targetOf = (request: TargetedRequest): [AuditTargetKind, string, readonly string[]] | undefined => {
+  const targetOf = (
+    request: TargetedRequest,
+  ): [AuditTargetKind, string, readonly string[]] | undefined => {
     const params = (request.params ?? {}) as Record<string, unknown>;
     if (request.method === 'tools/call' && typeof params.name === 'string') {
       const tool = tools.get(params.name);
@@ -222,11 +261,15 @@ export function createRegistry(options: RegistryOptions): Registry {
       const [kind, name, required] = target;
       const missing = policy.missing(required, auth.scopes);
       if (missing.length === 0) return undefined;
-      return new AuthError('insufficient_scope', `${kind} "${name}" needs scope ${missing.join(' ')}`, {
-        requiredScopes: required,
-        grantedScopes: auth.scopes,
-        data: insufficientScopeData(kind, name, required, missing, auth.scopes),
-      });
+      return new AuthError(
+        'insufficient_scope',
+        `${kind} "${name}" needs scope ${missing.join(' ')}`,
+        {
+          requiredScopes: required,
+          grantedScopes: auth.scopes,
+          data: insufficientScopeData(kind, name, required, missing, auth.scopes),
+        },
+      );
     },
   };
 }

@@ -130,9 +130,13 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       try {
         await refetch();
       } catch (error) {
-        throw new AuthError('unavailable', `signing keys could not be loaded: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new AuthError(
+          'unavailable',
+          `signing keys could not be loaded: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
       return;
     }
@@ -146,7 +150,9 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       (key) => (kid === undefined || key.jwk.kid === kid) && fitsAlgorithm(key.jwk, alg),
     );
     if (kid === undefined && candidates.length > 1) {
-      throw invalidToken('token has no "kid" and the issuer publishes several keys for its algorithm');
+      throw invalidToken(
+        'token has no "kid" and the issuer publishes several keys for its algorithm',
+      );
     }
     return candidates[0];
   }

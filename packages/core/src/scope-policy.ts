@@ -58,6 +58,7 @@ export function createScopePolicy(options: ScopePolicyOptions = {}): ScopePolicy
 /** Splits a space-separated `scope` string (RFC 6749 §3.3) or passes an array through. */
 export function parseScopeValue(value: unknown): string[] {
   if (typeof value === 'string') return value.split(' ').filter((scope) => scope.length > 0);
-  if (Array.isArray(value)) return value.filter((scope): scope is string => typeof scope === 'string');
+  if (Array.isArray(value))
+    return value.filter((scope): scope is string => typeof scope === 'string');
   return [];
 }

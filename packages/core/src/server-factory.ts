@@ -90,7 +90,8 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     const callerOf = (extra: RequestExtra): AuthInfo | undefined => {
       const auth = (extra.authInfo as AuthInfo | undefined) ?? sessionAuth;
       if (!requireAuth) return auth;
-      if (!auth) throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'Unauthorized', 'no verified access token');
+      if (!auth)
+        throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'Unauthorized', 'no verified access token');
       if (auth.expiresAt * 1000 <= Date.now()) {
         throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'Unauthorized', 'token has expired');
       }
@@ -112,7 +113,12 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         if (progressToken === undefined) return;
         await extra.sendNotification({
           method: 'notifications/progress',
-          params: { progressToken, progress, ...(total !== undefined && { total }), ...(message && { message }) },
+          params: {
+            progressToken,
+            progress,
+            ...(total !== undefined && { total }),
+            ...(message && { message }),
+          },
         });
       },
     });
@@ -125,15 +131,34 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       params: unknown,
       auth: AuthInfo | undefined,
     ) => {
-      const identity = { issuer: auth?.issuer, subject: auth?.subject, clientId: auth?.clientId, transport };
+      const identity = {
+        issuer: auth?.issuer,
+        subject: auth?.subject,
+        clientId: auth?.clientId,
+        transport,
+      };
       const denial = auth && registry.denialFor({ method, params }, auth);
       if (denial) {
-        audit({ type: 'access_denied', kind, target, ...identity, missingScopes: registry.policy.missing(denial.requiredScopes, denial.grantedScopes) });
+        audit({
+          type: 'access_denied',
+          kind,
+          target,
+          ...identity,
+          missingScopes: registry.policy.missing(denial.requiredScopes, denial.grantedScopes),
+        });
         throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'insufficient_scope', denial.data);
       }
       const started = performance.now();
       return (failed: boolean) =>
-        audit({ type: 'access_allowed', kind, target, ...identity, missingScopes: [], durationMs: performance.now() - started, failed });
+        audit({
+          type: 'access_allowed',
+          kind,
+          target,
+          ...identity,
+          missingScopes: [],
+          durationMs: performance.now() - started,
+          failed,
+        });
     };
 
     if (registry.tools.size > 0) {
@@ -159,7 +184,9 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
           const parsed = definition.input.safeParse(args);
           if (!parsed.success) {
             done(true);
-            return toolError(`Invalid arguments for tool ${name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+            return toolError(
+              `Invalid arguments for tool ${name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+            );
           }
           args = parsed.data;
         }
@@ -170,7 +197,10 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         } catch (error) {
           done(true);
           if (error instanceof JsonRpcError) throw error;
-          logger.warn({ tool: name, err: error instanceof Error ? error.message : String(error) }, 'tool handler threw');
+          logger.warn(
+            { tool: name, err: error instanceof Error ? error.message : String(error) },
+            'tool handler threw',
+          );
           return toolError(error instanceof Error ? error.message : String(error));
         }
       });
@@ -226,7 +256,10 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
           const parsed = prompt.definition.arguments.safeParse(args);
           if (!parsed.success) {
             done(true);
-            throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid arguments for prompt ${name}: ${parsed.error.message}`);
+            throw new JsonRpcError(
+              ErrorCode.InvalidParams,
+              `Invalid arguments for prompt ${name}: ${parsed.error.message}`,
+            );
           }
           args = parsed.data;
         }

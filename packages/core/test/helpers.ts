@@ -16,7 +16,11 @@ export function createClock(start = Date.now()) {
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A token with an arbitrary header and claims and a garbage or HMAC signature. */
-export function forgeToken(header: Record<string, unknown>, claims: Record<string, unknown>, hmacSecret?: string | Buffer): string {
+export function forgeToken(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  hmacSecret?: string | Buffer,
+): string {
   const signingInput = `${encode(header)}.${encode(claims)}`;
   const signature = hmacSecret
     ? createHmac('sha256', hmacSecret).update(signingInput).digest('base64url')
@@ -25,7 +29,9 @@ export function forgeToken(header: Record<string, unknown>, claims: Record<strin
 }
 
 /** Serves fixed JSON documents by path on a free loopback port, counting requests. */
-export async function serveJson(documents: Record<string, unknown>): Promise<{ url: string; server: Server; hits: Map<string, number>; close(): Promise<void> }> {
+export async function serveJson(
+  documents: Record<string, unknown>,
+): Promise<{ url: string; server: Server; hits: Map<string, number>; close(): Promise<void> }> {
   const hits = new Map<string, number>();
   const server = createServer((req, res) => {
     const path = req.url ?? '/';

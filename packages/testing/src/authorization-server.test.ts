@@ -26,19 +26,36 @@ describe('standard profile', () => {
     expect(metadata.jwks_uri).toBe(server.jwksUri);
     expect(metadata.token_endpoint).toBe(server.tokenEndpoint);
     expect(metadata.introspection_endpoint).toBe(server.introspectionEndpoint);
-    expect(metadata.grant_types_supported).toEqual(expect.arrayContaining(['client_credentials', 'authorization_code']));
+    expect(metadata.grant_types_supported).toEqual(
+      expect.arrayContaining(['client_credentials', 'authorization_code']),
+    );
   });
 
   it('issues RFC 9068 JWT access tokens for a resource through client credentials', async () => {
     const client = await server.registerClient();
-    const response = await server.clientCredentialsToken({ ...client, clientSecret: client.clientSecret!, scope: 'files:read', resource: RESOURCE });
+    const response = await server.clientCredentialsToken({
+      ...client,
+      clientSecret: client.clientSecret!,
+      scope: 'files:read',
+      resource: RESOURCE,
+    });
     expect(decodeProtectedHeader(response.access_token).typ).toBe('at+jwt');
-    const { payload } = await jwtVerify(response.access_token, createLocalJWKSet(server.jwks()), { issuer: server.issuer, audience: RESOURCE });
-    expect(payload).toMatchObject({ client_id: client.clientId, scope: 'files:read', aud: RESOURCE });
+    const { payload } = await jwtVerify(response.access_token, createLocalJWKSet(server.jwks()), {
+      issuer: server.issuer,
+      audience: RESOURCE,
+    });
+    expect(payload).toMatchObject({
+      client_id: client.clientId,
+      scope: 'files:read',
+      aud: RESOURCE,
+    });
   });
 
   it('runs the authorization code grant with PKCE and resource indicators, and refreshes', async () => {
-    const client = await server.registerClient({ grantTypes: ['authorization_code', 'refresh_token'], redirectUris: ['http://127.0.0.1/callback'] });
+    const client = await server.registerClient({
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: ['http://127.0.0.1/callback'],
+    });
     const response = await server.authorizationCodeToken({
       clientId: client.clientId,
       clientSecret: client.clientSecret,
@@ -52,20 +69,38 @@ describe('standard profile', () => {
     expect(String(claims.scope).split(' ').sort()).toEqual(['files:read', 'files:write']);
     expect(response.refresh_token).toEqual(expect.any(String));
 
-    const refreshed = await server.refreshToken({ clientId: client.clientId, clientSecret: client.clientSecret, refreshToken: response.refresh_token!, resource: RESOURCE });
+    const refreshed = await server.refreshToken({
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      refreshToken: response.refresh_token!,
+      resource: RESOURCE,
+    });
     expect(decodeJwt(refreshed.access_token)).toMatchObject({ sub: 'alice', aud: RESOURCE });
   });
 
   it('introspects opaque tokens', async () => {
     const client = await server.registerClient();
-    const { access_token } = await server.clientCredentialsToken({ ...client, clientSecret: client.clientSecret!, scope: 'files:list', resource: 'urn:example:opaque' });
+    const { access_token } = await server.clientCredentialsToken({
+      ...client,
+      clientSecret: client.clientSecret!,
+      scope: 'files:list',
+      resource: 'urn:example:opaque',
+    });
     expect(access_token.split('.')).toHaveLength(1);
     const answer = await fetch(server.introspectionEndpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ token: access_token }),
     });
-    expect(await answer.json()).toMatchObject({ active: true, scope: 'files:list', aud: 'urn:example:opaque', client_id: client.clientId });
+    expect(await answer.json()).toMatchObject({
+      active: true,
+      scope: 'files:list',
+      aud: 'urn:example:opaque',
+      client_id: client.clientId,
+    });
   });
 
   it('rotates keys, keeping the old one published until retired', async () => {
@@ -75,7 +110,11 @@ describe('standard profile', () => {
     const served = await getJson<{ keys: Array<{ kid: string }> }>(server.jwksUri);
     expect(served.keys.map((key) => key.kid)).toEqual([rotated.kid, before.kid]);
     const client = await server.registerClient();
-    const { access_token } = await server.clientCredentialsToken({ ...client, clientSecret: client.clientSecret!, resource: RESOURCE });
+    const { access_token } = await server.clientCredentialsToken({
+      ...client,
+      clientSecret: client.clientSecret!,
+      resource: RESOURCE,
+    });
     expect(decodeProtectedHeader(access_token).kid).toBe(rotated.kid);
   });
 
@@ -106,16 +145,36 @@ describe('casdoor profile', () => {
 
   it('issues client-credentials tokens shaped as Casdoor does, aud = [client_id] whatever the resource', async () => {
     const client = await server.registerClient();
-    const { access_token } = await server.clientCredentialsToken({ ...client, clientSecret: client.clientSecret!, scope: 'application:read', resource: RESOURCE });
+    const { access_token } = await server.clientCredentialsToken({
+      ...client,
+      clientSecret: client.clientSecret!,
+      scope: 'application:read',
+      resource: RESOURCE,
+    });
     expect(decodeProtectedHeader(access_token)).toMatchObject({ typ: 'JWT', kid: 'cert-built-in' });
     const claims = decodeJwt(access_token);
-    expect(claims).toMatchObject({ aud: [client.clientId], azp: client.clientId, tokenType: 'access-token', scope: 'application:read', sub: `admin/${client.clientId}` });
+    expect(claims).toMatchObject({
+      aud: [client.clientId],
+      azp: client.clientId,
+      tokenType: 'access-token',
+      scope: 'application:read',
+      sub: `admin/${client.clientId}`,
+    });
     expect(claims.client_id).toBeUndefined();
   });
 
   it('issues authorization-code tokens with aud = [resource]', async () => {
-    const client = await server.registerClient({ grantTypes: ['authorization_code'], redirectUris: ['http://127.0.0.1/cb'] });
-    const { access_token } = await server.authorizationCodeToken({ ...client, redirectUri: 'http://127.0.0.1/cb', scope: 'files:read', resource: RESOURCE, authMethod: 'client_secret_post' });
+    const client = await server.registerClient({
+      grantTypes: ['authorization_code'],
+      redirectUris: ['http://127.0.0.1/cb'],
+    });
+    const { access_token } = await server.authorizationCodeToken({
+      ...client,
+      redirectUri: 'http://127.0.0.1/cb',
+      scope: 'files:read',
+      resource: RESOURCE,
+      authMethod: 'client_secret_post',
+    });
     expect(decodeJwt(access_token)).toMatchObject({ aud: [RESOURCE], tokenType: 'access-token' });
   });
 

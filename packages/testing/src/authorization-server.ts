@@ -5,8 +5,14 @@ import type { JWK } from 'jose';
 import Provider, { type ClientMetadata, type Configuration } from 'oidc-provider';
 import { autoApproveInteraction } from './auto-approve-interaction.js';
 import { createMemoryAdapterFactory } from './memory-adapter.js';
-import { type AuthorizationServerProfile, PROFILE_ROUTES, shapeAsCasdoor, type TokenShape } from './profiles.js';
+import {
+  type AuthorizationServerProfile,
+  PROFILE_ROUTES,
+  shapeAsCasdoor,
+  type TokenShape,
+} from './profiles.js';
 import { generateSigningKey, type SigningAlgorithm, type SigningKey } from './signing-keys.js';
+import { type MintTokenOptions, mintToken } from './token-minting.js';
 import {
   type AuthorizationCodeTokenOptions,
   type ClientCredentialsTokenOptions,
@@ -16,7 +22,6 @@ import {
   requestRefreshToken,
   type TokenResponse,
 } from './token-requests.js';
-import { type MintTokenOptions, mintToken } from './token-minting.js';
 
 /** A client to register with the server. */
 export interface ClientRegistration {
@@ -110,7 +115,8 @@ const DEFAULT_SCOPES = [
 function toClientMetadata(registration: ClientRegistration, profile: AuthorizationServerProfile) {
   const grantTypes = [...(registration.grantTypes ?? ['client_credentials'])];
   const method =
-    registration.tokenEndpointAuthMethod ?? (profile === 'casdoor' ? 'client_secret_post' : 'client_secret_basic');
+    registration.tokenEndpointAuthMethod ??
+    (profile === 'casdoor' ? 'client_secret_post' : 'client_secret_basic');
   const metadata: ClientMetadata = {
     client_id: registration.clientId ?? `client-${randomUUID()}`,
     grant_types: grantTypes,
@@ -118,7 +124,8 @@ function toClientMetadata(registration: ClientRegistration, profile: Authorizati
     redirect_uris: [...(registration.redirectUris ?? [])],
     token_endpoint_auth_method: method,
   };
-  if (method !== 'none') metadata.client_secret = registration.clientSecret ?? randomBytes(24).toString('base64url');
+  if (method !== 'none')
+    metadata.client_secret = registration.clientSecret ?? randomBytes(24).toString('base64url');
   return metadata;
 }
 
@@ -128,7 +135,9 @@ function toClientMetadata(registration: ClientRegistration, profile: Authorizati
  * with resource indicators (RFC 8707) and refresh, introspection (RFC 7662) and dynamic client
  * registration. Access tokens for a resource are RFC 9068 JWTs (or opaque, if so configured).
  */
-export async function startAuthorizationServer(options: AuthorizationServerOptions = {}): Promise<AuthorizationServer> {
+export async function startAuthorizationServer(
+  options: AuthorizationServerOptions = {},
+): Promise<AuthorizationServer> {
   const profile = options.profile ?? 'standard';
   const routes = PROFILE_ROUTES[profile];
   const scopes = [...(options.scopes ?? DEFAULT_SCOPES)];
@@ -140,9 +149,13 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const adapter = createMemoryAdapterFactory();
 
   let keys: SigningKey[] = await Promise.all(
-    algorithms.map((alg, index) => generateSigningKey(alg, profile === 'casdoor' && index === 0 ? 'cert-built-in' : undefined)),
+    algorithms.map((alg, index) =>
+      generateSigningKey(alg, profile === 'casdoor' && index === 0 ? 'cert-built-in' : undefined),
+    ),
   );
-  const clients: ClientMetadata[] = (options.clients ?? []).map((client) => toClientMetadata(client, profile));
+  const clients: ClientMetadata[] = (options.clients ?? []).map((client) =>
+    toClientMetadata(client, profile),
+  );
   const counts = new Map<string, number>();
   const sockets = new Set<Socket>();
   let reachable = true;
@@ -182,7 +195,11 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const build = () => {
     const configuration: Configuration = {
       clients,
-      jwks: { keys: keys.map((key) => key.privateJwk) as Configuration['jwks'] extends { keys: infer K } ? K : never },
+      jwks: {
+        keys: keys.map((key) => key.privateJwk) as Configuration['jwks'] extends { keys: infer K }
+          ? K
+          : never,
+      },
       cookies: { keys: cookieKeys },
       scopes: ['openid', 'offline_access', ...scopes],
       findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
@@ -208,7 +225,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         registration: { enabled: true },
         resourceIndicators: {
           enabled: true,
-          defaultResource: async (_ctx, _client, oneOf) => oneOf ?? (profile === 'casdoor' ? issuer : undefined),
+          defaultResource: async (_ctx, _client, oneOf) =>
+            oneOf ?? (profile === 'casdoor' ? issuer : undefined),
           useGrantedResource: async () => true,
           getResourceServerInfo: async (_ctx, resource) => ({
             scope: scopes.join(' '),
@@ -225,7 +243,10 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
             if (profile !== 'casdoor') return;
             const shape = jwt as unknown as TokenShape;
             shape.header ??= {};
-            shapeAsCasdoor(shape, token.kind === 'ClientCredentials' ? 'client_credentials' : 'user');
+            shapeAsCasdoor(
+              shape,
+              token.kind === 'ClientCredentials' ? 'client_credentials' : 'user',
+            );
           },
         },
       },
@@ -267,12 +288,18 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       const metadata = toClientMetadata(registration, profile);
       clients.push(metadata);
       build();
-      return { clientId: metadata.client_id, ...(metadata.client_secret && { clientSecret: metadata.client_secret }) };
+      return {
+        clientId: metadata.client_id,
+        ...(metadata.client_secret && { clientSecret: metadata.client_secret }),
+      };
     },
     mintToken: (mintOptions) => mintToken(issuer, profile, keys, mintOptions),
-    clientCredentialsToken: (tokenOptions) => requestClientCredentialsToken(endpoints.tokenEndpoint, profile, tokenOptions),
-    authorizationCodeToken: (tokenOptions) => requestAuthorizationCodeToken(endpoints, tokenOptions),
-    refreshToken: (tokenOptions) => requestRefreshToken(endpoints.tokenEndpoint, profile, tokenOptions),
+    clientCredentialsToken: (tokenOptions) =>
+      requestClientCredentialsToken(endpoints.tokenEndpoint, profile, tokenOptions),
+    authorizationCodeToken: (tokenOptions) =>
+      requestAuthorizationCodeToken(endpoints, tokenOptions),
+    refreshToken: (tokenOptions) =>
+      requestRefreshToken(endpoints.tokenEndpoint, profile, tokenOptions),
     async rotateKeys(rotation = {}) {
       const key = await generateSigningKey(keys[0]!.alg);
       keys = rotation.retireOld ? [key] : [key, ...keys];

@@ -16,8 +16,16 @@ export async function autoApproveInteraction(
   const details = await provider.interactionDetails(req, res);
   const { prompt, params, session } = details;
   if (prompt.name === 'login') {
-    const accountId = typeof params.login_hint === 'string' && params.login_hint ? params.login_hint : defaultSubject;
-    await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+    const accountId =
+      typeof params.login_hint === 'string' && params.login_hint
+        ? params.login_hint
+        : defaultSubject;
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId } },
+      { mergeWithLastSubmission: false },
+    );
     return;
   }
   const accountId = session?.accountId;
@@ -36,5 +44,10 @@ export async function autoApproveInteraction(
     grant.addResourceScope(resource, scopes.join(' '));
   }
   const grantId = await grant.save();
-  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  await provider.interactionFinished(
+    req,
+    res,
+    { consent: { grantId } },
+    { mergeWithLastSubmission: true },
+  );
 }

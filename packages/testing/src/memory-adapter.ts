@@ -30,7 +30,10 @@ export function createMemoryAdapterFactory(): new (model: string) => Adapter {
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
       const key = this.key(id);
-      store.set(key, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY });
+      store.set(key, {
+        payload,
+        expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY,
+      });
       if (payload.grantId) index.set(`grant:${payload.grantId}:${key}`, key);
       if (payload.userCode) index.set(`userCode:${payload.userCode}`, key);
       if (payload.uid) index.set(`uid:${payload.uid}`, key);

@@ -21,8 +21,14 @@ const KEY_FAMILY: Record<SigningAlgorithm, string> = {
 };
 
 /** Generates a fresh key pair for `alg`, with a random `kid` unless one is given. */
-export async function generateSigningKey(alg: SigningAlgorithm, kid: string = randomUUID()): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined });
+export async function generateSigningKey(
+  alg: SigningAlgorithm,
+  kid: string = randomUUID(),
+): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, {
+    extractable: true,
+    crv: alg === 'EdDSA' ? 'Ed25519' : undefined,
+  });
   const meta = { kid, alg, use: 'sig' };
   return {
     kid,
@@ -34,7 +40,8 @@ export async function generateSigningKey(alg: SigningAlgorithm, kid: string = ra
 
 /** Whether a key can sign with `alg` (e.g. an RS256 key can sign RS512, as Casdoor does). */
 export function keyFits(key: SigningKey, alg: string): boolean {
-  const family = alg.startsWith('RS') || alg.startsWith('PS') ? 'RSA' : alg.startsWith('ES') ? 'EC' : 'OKP';
+  const family =
+    alg.startsWith('RS') || alg.startsWith('PS') ? 'RSA' : alg.startsWith('ES') ? 'EC' : 'OKP';
   if (KEY_FAMILY[key.alg] !== family) return false;
   return family !== 'EC' || key.alg === alg;
 }

@@ -40,7 +40,8 @@ export async function mintToken(
   keys: readonly SigningKey[],
   options: MintTokenOptions,
 ): Promise<string> {
-  const signing = options.key ?? (options.alg ? keys.find((key) => keyFits(key, options.alg!)) : keys[0]);
+  const signing =
+    options.key ?? (options.alg ? keys.find((key) => keyFits(key, options.alg!)) : keys[0]);
   if (!signing) throw new Error(`no signing key fits ${options.alg}`);
   const alg = options.alg ?? signing.alg;
   const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);

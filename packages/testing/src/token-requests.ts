@@ -107,7 +107,12 @@ export function requestRefreshToken(
 ): Promise<TokenResponse> {
   return postToken(
     tokenEndpoint,
-    { grant_type: 'refresh_token', refresh_token: options.refreshToken, resource: options.resource, scope: options.scope },
+    {
+      grant_type: 'refresh_token',
+      refresh_token: options.refreshToken,
+      resource: options.resource,
+      scope: options.scope,
+    },
     { ...options, authMethod: options.authMethod ?? defaultAuthMethod(profile) },
   );
 }
@@ -135,20 +140,35 @@ export async function requestAuthorizationCodeToken(
     code_challenge_method: 'S256',
     login_hint: options.subject,
   };
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) authorize.searchParams.set(name, value);
+  for (const [name, value] of Object.entries(params))
+    if (value !== undefined) authorize.searchParams.set(name, value);
 
   const cookies = new Map<string, string>();
   let location = authorize.href;
   for (let hop = 0; hop < 10; hop += 1) {
     if (location.startsWith(options.redirectUri)) {
       const callback = new URL(location);
-      if (callback.searchParams.get('state') !== state) throw new Error('authorization answered with another state');
+      if (callback.searchParams.get('state') !== state)
+        throw new Error('authorization answered with another state');
       const code = callback.searchParams.get('code');
-      if (!code) throw new Error(`authorization failed: ${callback.searchParams.get('error_description') ?? callback.search}`);
+      if (!code)
+        throw new Error(
+          `authorization failed: ${callback.searchParams.get('error_description') ?? callback.search}`,
+        );
       return postToken(
         endpoints.tokenEndpoint,
-        { grant_type: 'authorization_code', code, redirect_uri: options.redirectUri, code_verifier: verifier, resource: options.resource },
-        { clientId: options.clientId, clientSecret: options.clientSecret, authMethod: options.authMethod ?? 'client_secret_basic' },
+        {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: options.redirectUri,
+          code_verifier: verifier,
+          resource: options.resource,
+        },
+        {
+          clientId: options.clientId,
+          clientSecret: options.clientSecret,
+          authMethod: options.authMethod ?? 'client_secret_basic',
+        },
       );
     }
     const response = await fetch(location, {
@@ -161,7 +181,10 @@ export async function requestAuthorizationCodeToken(
       cookies.set(pair!.slice(0, equals), pair!.slice(equals + 1));
     }
     const next = response.headers.get('location');
-    if (!next) throw new Error(`authorization stopped with HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    if (!next)
+      throw new Error(
+        `authorization stopped with HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`,
+      );
     location = new URL(next, location).href;
   }
   throw new Error('authorization did not finish within 10 redirects');
