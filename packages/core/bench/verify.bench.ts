@@ -9,7 +9,11 @@ afterAll(() => as.close());
 console.log(`token verification on Node ${process.version} (${process.platform}/${process.arch})`);
 
 for (const alg of ['RS256', 'ES256'] as const) {
-  const token = await as.mintToken({ audience: RESOURCE, alg, scopes: ['files:read', 'files:list'] });
+  const token = await as.mintToken({
+    audience: RESOURCE,
+    alg,
+    scopes: ['files:read', 'files:list'],
+  });
   const verifier = createJwtVerifier({ issuers: [as.issuer], audience: RESOURCE });
   const cached = createCachingVerifier(verifier);
   await verifier.verify(token);
