@@ -42,6 +42,13 @@ export {
   createIntrospectionVerifier,
   type IntrospectionVerifierOptions,
 } from './introspection-verifier.js';
+export {
+  type ClassifiedMessage,
+  classifyMessage,
+  errorResponse,
+  JsonRpcErrorCode,
+  type RequestId,
+} from './json-rpc.js';
 export { JsonRpcError } from './json-rpc-error.js';
 export { DEFAULT_JWS_ALGORITHMS } from './jws-algorithms.js';
 export {
@@ -66,6 +73,12 @@ export {
   protectedResourceMetadataUrl,
 } from './protected-resource-metadata.js';
 export {
+  allowsBatches,
+  defaultProtocolVersion,
+  latestProtocolVersion,
+  supportedProtocolVersions,
+} from './protocol-versions.js';
+export {
   createMemoryRateLimiter,
   type MemoryRateLimiter,
   type MemoryRateLimiterOptions,
@@ -83,6 +96,7 @@ export {
   type Registry,
   type RegistryOptions,
   type ResourceDefinition,
+  type ScopeDenial,
   type TargetedRequest,
   type ToolDefinition,
   type ToolInputSchema,
@@ -102,6 +116,12 @@ export {
   type ScopePolicy,
   type ScopePolicyOptions,
 } from './scope-policy.js';
+export {
+  createServerChannel,
+  type DispatchOptions,
+  type MessageSink,
+  type ServerChannel,
+} from './server-channel.js';
 export {
   createServerFactory,
   type McpServer,

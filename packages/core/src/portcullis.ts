@@ -77,8 +77,15 @@ export interface Portcullis {
   verifyToken(token: string, transport?: string): Promise<AuthInfo>;
   /** Applies the rate limit to one more request of `auth`; throws `rate_limited` when over. */
   limit(auth: AuthInfo, transport?: string): Promise<void>;
-  /** The `insufficient_scope` refusal of a request, before any server sees it; else `undefined`. */
-  denialFor(request: TargetedRequest, auth: AuthInfo | undefined): AuthError | undefined;
+  /**
+   * The `insufficient_scope` refusal of a request (audited), for transports that refuse
+   * before any server sees the request; `undefined` when allowed or not a guarded method.
+   */
+  authorize(
+    request: TargetedRequest,
+    auth: AuthInfo | undefined,
+    transport?: string,
+  ): AuthError | undefined;
   /** The HTTP answer to an auth failure. */
   challenge(error: AuthError, requestId?: JsonRpcId): Challenge;
   /** Records an audit event; never throws. */
@@ -194,7 +201,21 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     },
     verifyToken,
     limit,
-    denialFor: (request, auth) => (auth ? options.registry.denialFor(request, auth) : undefined),
+    authorize(request, auth, transport) {
+      const denial = auth && options.registry.denialFor(request, auth);
+      if (!denial) return undefined;
+      audit({
+        type: 'access_denied',
+        kind: denial.kind,
+        target: denial.target,
+        issuer: auth.issuer,
+        subject: auth.subject,
+        clientId: auth.clientId,
+        missingScopes: [...denial.missingScopes],
+        transport,
+      });
+      return denial.error;
+    },
     challenge: (error, requestId) =>
       createChallenge(error, {
         resourceMetadataUrl: metadataUrl.href,

@@ -97,6 +97,17 @@ export interface RegisteredEntry<Definition, Listing> {
   listing: Listing;
 }
 
+/** Why a request was refused: what it targeted and which scopes were missing. */
+export interface ScopeDenial {
+  kind: AuditTargetKind;
+  /** The tool or prompt name, or the resource URI. */
+  target: string;
+  requiredScopes: readonly string[];
+  missingScopes: readonly string[];
+  /** The refusal, ready for `createChallenge` or a JSON-RPC error (its `data`). */
+  error: AuthError;
+}
+
 /** The JSON-RPC requests whose target the registry guards. */
 export interface TargetedRequest {
   method: string;
@@ -123,7 +134,7 @@ export interface Registry {
    * The refusal for a `tools/call`, `resources/read` or `prompts/get` that `auth` may not
    * make, or `undefined` when allowed, when the target is unknown, or for other methods.
    */
-  denialFor(request: TargetedRequest, auth: AuthInfo): AuthError | undefined;
+  denialFor(request: TargetedRequest, auth: AuthInfo): ScopeDenial | undefined;
 }
 
 function jsonSchemaOf(schema: z.ZodObject, io: 'input' | 'output') {

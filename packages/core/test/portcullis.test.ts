@@ -128,9 +128,19 @@ describe('createPortcullis', () => {
       },
     });
     expect(
-      portcullis.denialFor({ method: 'tools/call', params: { name: 'read_file' } }, auth),
+      portcullis.authorize({ method: 'tools/call', params: { name: 'read_file' } }, auth),
     ).toBeUndefined();
-    expect(portcullis.denialFor({ method: 'tools/list' }, auth)).toBeUndefined();
+    expect(portcullis.authorize({ method: 'tools/list' }, auth)).toBeUndefined();
+    expect(events.at(-1)).toEqual({
+      type: 'access_denied',
+      kind: 'tool',
+      target: 'write_file',
+      issuer: as.issuer,
+      subject: 'dev-user',
+      clientId: 'dev-client',
+      missingScopes: ['files:write'],
+      transport: 'test',
+    });
   });
 
   it('rate-limits per identity, not per token', async () => {
