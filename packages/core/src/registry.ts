@@ -272,7 +272,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       const [kind, name, required] = target;
       const missing = policy.missing(required, auth.scopes);
       if (missing.length === 0) return undefined;
-      return new AuthError(
+      const error = new AuthError(
         'insufficient_scope',
         `${kind} "${name}" needs scope ${missing.join(' ')}`,
         {
@@ -281,6 +281,7 @@ export function createRegistry(options: RegistryOptions): Registry {
           data: insufficientScopeData(kind, name, required, missing, auth.scopes),
         },
       );
+      return { kind, target: name, requiredScopes: required, missingScopes: missing, error };
     },
   };
 }

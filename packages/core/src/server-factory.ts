@@ -144,9 +144,9 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
           kind,
           target,
           ...identity,
-          missingScopes: registry.policy.missing(denial.requiredScopes, denial.grantedScopes),
+          missingScopes: [...denial.missingScopes],
         });
-        throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'insufficient_scope', denial.data);
+        throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'insufficient_scope', denial.error.data);
       }
       const started = performance.now();
       return (failed: boolean) =>

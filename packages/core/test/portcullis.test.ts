@@ -108,9 +108,10 @@ describe('createPortcullis', () => {
     const auth = (await portcullis.authenticate(
       `Bearer ${await as.mintToken({ audience: RESOURCE, scopes: ['files:read'] })}`,
     ))!;
-    const denial = portcullis.denialFor(
+    const denial = portcullis.authorize(
       { method: 'tools/call', params: { name: 'write_file' } },
       auth,
+      'test',
     )!;
     const challenge = portcullis.challenge(denial, 3);
     expect(challenge.status).toBe(403);
