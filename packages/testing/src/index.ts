@@ -11,6 +11,7 @@ export { generateSigningKey, type SigningAlgorithm, type SigningKey } from './si
 export type { MintTokenOptions } from './token-minting.js';
 export {
   type AuthorizationCodeTokenOptions,
+  approveAuthorization,
   type ClientAuthMethod,
   type ClientCredentialsTokenOptions,
   type RefreshTokenOptions,

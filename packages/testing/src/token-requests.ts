@@ -143,34 +143,45 @@ export async function requestAuthorizationCodeToken(
   for (const [name, value] of Object.entries(params))
     if (value !== undefined) authorize.searchParams.set(name, value);
 
+  const callback = await approveAuthorization(authorize.href, options.redirectUri);
+  if (callback.searchParams.get('state') !== state)
+    throw new Error('authorization answered with another state');
+  const code = callback.searchParams.get('code');
+  if (!code)
+    throw new Error(
+      `authorization failed: ${callback.searchParams.get('error_description') ?? callback.search}`,
+    );
+  return postToken(
+    endpoints.tokenEndpoint,
+    {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: options.redirectUri,
+      code_verifier: verifier,
+      resource: options.resource,
+    },
+    {
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      authMethod: options.authMethod ?? 'client_secret_basic',
+    },
+  );
+}
+
+/**
+ * Plays the browser for an authorization request: follows the authorization server's
+ * redirects, keeping its cookies, until it redirects to `redirectUri`, and returns that URL
+ * (with `code` and `state`, or `error`). Works with this package's server, which approves
+ * logins and consent by itself.
+ */
+export async function approveAuthorization(
+  authorizationUrl: string | URL,
+  redirectUri: string,
+): Promise<URL> {
   const cookies = new Map<string, string>();
-  let location = authorize.href;
+  let location = String(authorizationUrl);
   for (let hop = 0; hop < 10; hop += 1) {
-    if (location.startsWith(options.redirectUri)) {
-      const callback = new URL(location);
-      if (callback.searchParams.get('state') !== state)
-        throw new Error('authorization answered with another state');
-      const code = callback.searchParams.get('code');
-      if (!code)
-        throw new Error(
-          `authorization failed: ${callback.searchParams.get('error_description') ?? callback.search}`,
-        );
-      return postToken(
-        endpoints.tokenEndpoint,
-        {
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: options.redirectUri,
-          code_verifier: verifier,
-          resource: options.resource,
-        },
-        {
-          clientId: options.clientId,
-          clientSecret: options.clientSecret,
-          authMethod: options.authMethod ?? 'client_secret_basic',
-        },
-      );
-    }
+    if (location.startsWith(redirectUri)) return new URL(location);
     const response = await fetch(location, {
       redirect: 'manual',
       headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') },

@@ -1,0 +1,102 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Portcullis } from '@portcullis/core';
+import Koa from 'koa';
+import { createKoaMiddleware } from './koa-middleware.js';
+import {
+  createStreamableHttpHandler,
+  type StreamableHttpHandler,
+  type StreamableHttpOptions,
+} from './streamable-http-handler.js';
+
+/** Where a server ended up listening. */
+export interface ListeningAddress {
+  /** `http://127.0.0.1:8080` (or `https://…`), with the port actually bound. */
+  origin: string;
+  host: string;
+  port: number;
+}
+
+/** Options for {@link startHttpServer}. */
+export interface HttpServerOptions extends StreamableHttpOptions {
+  /**
+   * The protected server, or a function that builds it once the port is known (useful with
+   * port 0, when the resource URL must name the port chosen).
+   */
+  portcullis: Portcullis | ((address: ListeningAddress) => Portcullis);
+  /** Default `127.0.0.1`: tokens should not cross a network in clear text. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Your own Koa app, to add routes; the MCP middleware goes first. */
+  app?: Koa;
+  /** A health endpoint answering `{"status":"ok"}`; `false` for none. Default `/healthz`. */
+  healthPath?: string | false;
+}
+
+/** A running standalone server. */
+export interface RunningHttpServer {
+  readonly address: ListeningAddress;
+  /** The MCP endpoint's URL. */
+  readonly url: string;
+  readonly server: Server;
+  readonly app: Koa;
+  readonly handler: StreamableHttpHandler;
+  readonly portcullis: Portcullis;
+  /**
+   * Graceful shutdown: stops accepting connections, lets requests in flight finish within
+   * `deadlineMs` (default 10 s), ends SSE streams and sessions, then drops what is left.
+   */
+  close(options?: { deadlineMs?: number }): Promise<void>;
+}
+
+/** Starts a standalone HTTP(S) server with the MCP endpoint, its metadata and a health check. */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const app = options.app ?? new Koa();
+  const server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
+    : createHttpServer();
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const address = { origin, host, port };
+  const portcullis =
+    typeof options.portcullis === 'function' ? options.portcullis(address) : options.portcullis;
+  const handler = createStreamableHttpHandler(portcullis, options);
+
+  const healthPath = options.healthPath ?? '/healthz';
+  app.middleware.unshift(createKoaMiddleware(handler));
+  if (healthPath) {
+    app.middleware.splice(1, 0, async (ctx, next) => {
+      if (ctx.path !== healthPath) return next();
+      ctx.body = { status: 'ok' };
+    });
+  }
+  server.on('request', app.callback());
+
+  return {
+    address,
+    url: new URL(handler.path, origin).href,
+    server,
+    app,
+    handler,
+    portcullis,
+    async close({ deadlineMs = 10_000 } = {}) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await handler.close({ deadlineMs });
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

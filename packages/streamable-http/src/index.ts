@@ -1,0 +1,19 @@
+export type { CorsOptions } from './cors.js';
+export {
+  createMemoryEventStore,
+  type EventStore,
+  type MemoryEventStoreOptions,
+} from './event-store.js';
+export {
+  type HttpServerOptions,
+  type ListeningAddress,
+  type RunningHttpServer,
+  startHttpServer,
+} from './http-server.js';
+export { createKoaMiddleware } from './koa-middleware.js';
+export type { SessionOptions } from './session-store.js';
+export {
+  createStreamableHttpHandler,
+  type StreamableHttpHandler,
+  type StreamableHttpOptions,
+} from './streamable-http-handler.js';

@@ -1,0 +1,76 @@
+import type { ServerResponse } from 'node:http';
+import type { JSONRPCMessage } from '@portcullis/core';
+import type { EventStore } from './event-store.js';
+
+/** Headers of every SSE answer. */
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+} as const;
+
+function formatEvent(message: JSONRPCMessage, eventId: string | undefined): string {
+  return `event: message\n${eventId ? `id: ${eventId}\n` : ''}data: ${JSON.stringify(message)}\n\n`;
+}
+
+/**
+ * One SSE stream of a session. With an event store, every message is stored before it is
+ * written, so it survives a dropped connection and can be replayed to the client that comes
+ * back with `Last-Event-ID`; the stream's live connection can then be attached again.
+ */
+export class SseStream {
+  #res: ServerResponse | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #ended = false;
+
+  constructor(
+    readonly id: string,
+    private readonly eventStore: EventStore | undefined,
+  ) {}
+
+  /** Whether a client connection is attached. */
+  get connected(): boolean {
+    return this.#res !== undefined && !this.#res.writableEnded;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Attaches a client connection whose SSE headers are already written. */
+  attach(res: ServerResponse): void {
+    this.#res = res;
+    res.once('close', () => {
+      if (this.#res === res) this.#res = undefined;
+    });
+  }
+
+  /** Stores (if there is a store) and writes one message, keeping the order of calls. */
+  send(message: JSONRPCMessage): Promise<void> {
+    this.#queue = this.#queue.then(async () => {
+      const eventId = this.eventStore
+        ? await this.eventStore.storeEvent(this.id, message)
+        : undefined;
+      this.#res?.write(formatEvent(message, eventId));
+    });
+    return this.#queue;
+  }
+
+  /** Writes replayed events to `res` before it is attached. */
+  static writeReplayed(res: ServerResponse, eventId: string, message: JSONRPCMessage): void {
+    res.write(formatEvent(message, eventId));
+  }
+
+  /** Writes a comment line so proxies and clients see the connection is alive. */
+  heartbeat(): void {
+    this.#res?.write(': keep-alive\n\n');
+  }
+
+  /** Ends the stream after every queued message is written. */
+  async end(): Promise<void> {
+    this.#ended = true;
+    await this.#queue;
+    this.#res?.end();
+    this.#res = undefined;
+  }
+}

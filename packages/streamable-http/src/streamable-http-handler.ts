@@ -1,0 +1,732 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  AuthError,
+  type AuthInfo,
+  allowsBatches,
+  type ClassifiedMessage,
+  classifyMessage,
+  createServerChannel,
+  defaultProtocolVersion,
+  identityKey,
+  type JSONRPCMessage,
+  JsonRpcErrorCode,
+  type MessageSink,
+  type Portcullis,
+  type RequestId,
+  type ServerChannel,
+  supportedProtocolVersions,
+} from '@portcullis/core';
+import { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
+import { createMemoryEventStore, type EventStore } from './event-store.js';
+import { BodyTooLargeError, readBody } from './read-body.js';
+import { accepts, defaultAllowances, hasQueryToken, requestHost } from './request-guards.js';
+import { type Session, type SessionOptions, SessionStore } from './session-store.js';
+import { SSE_HEADERS, SseStream } from './sse-stream.js';
+import { writeChallenge, writeEmpty, writeJson, writeJsonRpcError } from './write-response.js';
+
+/** Options for {@link createStreamableHttpHandler}. */
+export interface StreamableHttpOptions {
+  /** The path of the MCP endpoint. Default: the path of `portcullis.resource`. */
+  path?: string;
+  /**
+   * Stateful sessions (`Mcp-Session-Id`), or `false` for stateless mode (the default): no
+   * session state at all, JSON answers, any number of instances behind a load balancer, and
+   * clients that never send `Mcp-Session-Id` (Casdoor-style plain JSON clients) work.
+   */
+  sessions?: SessionOptions | false;
+  /** Stateful mode: answer requests with JSON instead of an SSE stream. Default false. */
+  jsonResponse?: boolean;
+  /** Stateful mode: where SSE events are kept for `Last-Event-ID` resumption. Default in memory. */
+  eventStore?: EventStore | false;
+  /** Largest request body, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /**
+   * Origins allowed to call (checked on every request that sends `Origin`). Default: the
+   * resource's own origin, plus loopback origins when the resource is on loopback.
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * `Host` values accepted (DNS rebinding protection). Default: checked only when the resource
+   * is on loopback, against the loopback names with the resource's port.
+   */
+  allowedHosts?: readonly string[];
+  /** CORS for browser clients; the listed origins are allowed as well. Default off. */
+  cors?: CorsOptions;
+  /** Trust `X-Forwarded-Host` from a proxy in front. Default false. */
+  trustProxy?: boolean;
+  /** Seconds between SSE keep-alive comments. Default 25. */
+  heartbeatSeconds?: number;
+}
+
+/** A framework-neutral Streamable HTTP endpoint over raw Node requests and responses. */
+export interface StreamableHttpHandler {
+  /** The MCP endpoint's path. */
+  readonly path: string;
+  /** The path of the Protected Resource Metadata, absent when authorization is off. */
+  readonly metadataPath: string | undefined;
+  /**
+   * Answers a request for the MCP path or the metadata path and resolves true; resolves false,
+   * touching nothing, for any other path. Pass `parsedBody` when a body parser already ran.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<boolean>;
+  /** Open sessions (stateful mode). */
+  readonly sessionCount: number;
+  /** Requests being answered right now. */
+  readonly inFlight: number;
+  /**
+   * Stops taking requests (503), waits for those in flight up to `deadlineMs` (default 10 s),
+   * then ends every stream and session.
+   */
+  close(options?: { deadlineMs?: number }): Promise<void>;
+}
+
+const TRANSPORT = 'streamable-http';
+const ANONYMOUS = 'anonymous';
+
+type ValidMessage = Exclude<ClassifiedMessage, { kind: 'invalid' }>;
+type RequestMessage = Extract<ClassifiedMessage, { kind: 'request' }>;
+
+interface ParsedPost {
+  messages: ValidMessage[];
+  isBatch: boolean;
+}
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly id: RequestId | null = null,
+  ) {
+    super(message);
+  }
+}
+
+function parsePost(body: unknown): ParsedPost {
+  const isBatch = Array.isArray(body);
+  const values = isBatch ? (body as unknown[]) : [body];
+  if (values.length === 0)
+    throw new HttpProblem(400, JsonRpcErrorCode.InvalidRequest, 'an empty batch is not a request');
+  const messages = values.map(classifyMessage);
+  for (const message of messages) {
+    if (message.kind === 'invalid')
+      throw new HttpProblem(400, JsonRpcErrorCode.InvalidRequest, message.reason, message.id);
+  }
+  return { messages: messages as ValidMessage[], isBatch };
+}
+
+/**
+ * Creates the MCP Streamable HTTP endpoint of a {@link Portcullis}: every request is
+ * authenticated; a call whose target needs scopes the token lacks is refused with a 403
+ * step-up challenge before any server sees it; stateful sessions are bound to the identity
+ * that created them.
+ */
+export function createStreamableHttpHandler(
+  portcullis: Portcullis,
+  options: StreamableHttpOptions = {},
+): StreamableHttpHandler {
+  const path = options.path ?? new URL(portcullis.resource).pathname;
+  const metadataPath = portcullis.metadata?.path;
+  const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
+  const defaults = defaultAllowances(portcullis.resource);
+  const allowedOrigins = new Set([
+    ...(options.allowedOrigins ?? defaults.origins),
+    ...(options.cors?.origins ?? []),
+  ]);
+  const hostList = options.allowedHosts ?? defaults.hosts;
+  const allowedHosts = hostList && new Set(hostList.map((host) => host.toLowerCase()));
+  const trustProxy = options.trustProxy ?? false;
+  const stateful = options.sessions !== false && options.sessions !== undefined;
+  const sessions = stateful ? new SessionStore(options.sessions || {}) : undefined;
+  const eventStore =
+    stateful && options.eventStore !== false
+      ? (options.eventStore ?? createMemoryEventStore())
+      : undefined;
+  const heartbeatMs = (options.heartbeatSeconds ?? 25) * 1000;
+  const supported = new Set(supportedProtocolVersions);
+
+  let sharedChannel: Promise<ServerChannel> | undefined;
+  let closing = false;
+  let inFlight = 0;
+  const idle = new Set<() => void>();
+
+  const stateless = () => {
+    sharedChannel ??= createServerChannel(
+      portcullis.createServer({ auth: undefined, transport: TRANSPORT }),
+    );
+    return sharedChannel;
+  };
+
+  const ownerOf = (auth: AuthInfo | undefined) => (auth ? identityKey(auth) : ANONYMOUS);
+
+  async function authenticate(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+    requestId: RequestId | null,
+  ) {
+    try {
+      return { auth: await portcullis.authenticate(req.headers.authorization, TRANSPORT) };
+    } catch (error) {
+      const authError =
+        error instanceof AuthError
+          ? error
+          : new AuthError('unavailable', 'authentication failed', { cause: error });
+      writeChallenge(res, portcullis.challenge(authError, requestId), cors);
+      return undefined;
+    }
+  }
+
+  /** The session a request names, or an answer written and `undefined`. */
+  function findSession(
+    req: IncomingMessage,
+    res: ServerResponse,
+    auth: AuthInfo | undefined,
+    cors: Record<string, string>,
+    id: RequestId | null,
+  ) {
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId !== 'string' || sessionId === '') {
+      writeJsonRpcError(
+        res,
+        400,
+        id,
+        JsonRpcErrorCode.InvalidRequest,
+        'Bad Request: Mcp-Session-Id header is required',
+        cors,
+      );
+      return undefined;
+    }
+    const session = sessions!.get(sessionId);
+    if (session && session.owner !== ownerOf(auth)) {
+      portcullis.audit({
+        type: 'session_mismatch',
+        issuer: auth?.issuer ?? '',
+        subject: auth?.subject ?? '',
+        clientId: auth?.clientId ?? '',
+        transport: TRANSPORT,
+      });
+    }
+    if (!session || session.owner !== ownerOf(auth)) {
+      writeJsonRpcError(res, 404, id, -32001, 'Session not found', cors);
+      return undefined;
+    }
+    session.lastActivity = Date.now();
+    return session;
+  }
+
+  async function openSession(auth: AuthInfo | undefined): Promise<Session | undefined> {
+    if (!(await sessions!.makeRoom())) return undefined;
+    const id = randomUUID();
+    const channel = await createServerChannel(
+      portcullis.createServer({ auth, transport: TRANSPORT }),
+      id,
+    );
+    const session: Session = {
+      id,
+      owner: ownerOf(auth),
+      channel,
+      protocolVersion: defaultProtocolVersion,
+      lastActivity: Date.now(),
+      activeRequests: 0,
+      standalone: undefined,
+      streams: new Map(),
+    };
+    channel.onUnrelated = (message) => {
+      void session.standalone?.send(message);
+    };
+    sessions!.add(session);
+    return session;
+  }
+
+  async function handlePost(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+    parsedBody: unknown,
+  ) {
+    const accept = req.headers.accept;
+    if (!accepts(accept, 'application/json') || !accepts(accept, 'text/event-stream')) {
+      throw new HttpProblem(
+        406,
+        JsonRpcErrorCode.InvalidRequest,
+        'Not Acceptable: the client must accept both application/json and text/event-stream',
+      );
+    }
+    let body = parsedBody;
+    if (body === undefined) {
+      const contentType = req.headers['content-type'] ?? '';
+      if (!contentType.toLowerCase().startsWith('application/json')) {
+        throw new HttpProblem(
+          415,
+          JsonRpcErrorCode.InvalidRequest,
+          'Unsupported Media Type: the body must be application/json',
+        );
+      }
+      const raw = await readBody(req, maxBodyBytes);
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new HttpProblem(
+          400,
+          JsonRpcErrorCode.ParseError,
+          'Parse error: the body is not valid JSON',
+        );
+      }
+    }
+    const { messages, isBatch } = parsePost(body);
+    const requests = messages.filter(
+      (message): message is RequestMessage => message.kind === 'request',
+    );
+    const firstId = requests[0]?.message.id ?? null;
+
+    const authenticated = await authenticate(req, res, cors, firstId);
+    if (!authenticated) return;
+    const { auth } = authenticated;
+
+    const initialize = requests.find((message) => message.message.method === 'initialize');
+    if (initialize && messages.length > 1) {
+      throw new HttpProblem(
+        400,
+        JsonRpcErrorCode.InvalidRequest,
+        'initialize must be sent alone, not in a batch',
+        initialize.message.id,
+      );
+    }
+    const headerVersion = req.headers['mcp-protocol-version'];
+    if (!initialize && typeof headerVersion === 'string' && !supported.has(headerVersion)) {
+      throw new HttpProblem(
+        400,
+        JsonRpcErrorCode.InvalidRequest,
+        `Bad Request: unsupported protocol version ${headerVersion} (supported: ${[...supported].join(', ')})`,
+        firstId,
+      );
+    }
+
+    let session: Session | undefined;
+    if (stateful) {
+      if (initialize) {
+        if (req.headers['mcp-session-id']) {
+          throw new HttpProblem(
+            400,
+            JsonRpcErrorCode.InvalidRequest,
+            'initialize must not name a session',
+            initialize.message.id,
+          );
+        }
+        session = await openSession(auth);
+        if (!session)
+          throw new HttpProblem(
+            503,
+            JsonRpcErrorCode.InternalError,
+            'too many sessions; try again later',
+            initialize.message.id,
+          );
+      } else {
+        session = findSession(req, res, auth, cors, firstId);
+        if (!session) return;
+      }
+    }
+    const version =
+      typeof headerVersion === 'string'
+        ? headerVersion
+        : (session?.protocolVersion ?? defaultProtocolVersion);
+    if (isBatch && !allowsBatches(version)) {
+      throw new HttpProblem(
+        400,
+        JsonRpcErrorCode.InvalidRequest,
+        `JSON-RPC batches are not allowed in protocol version ${version}`,
+        firstId,
+      );
+    }
+
+    for (const request of requests) {
+      const denial = portcullis.authorize(request.message, auth, TRANSPORT);
+      if (denial) {
+        writeChallenge(res, portcullis.challenge(denial, request.message.id), cors);
+        return;
+      }
+    }
+
+    const channel = session ? session.channel : await stateless();
+    const sessionHeader: Record<string, string> = session ? { 'mcp-session-id': session.id } : {};
+
+    if (requests.length === 0) {
+      const sink: MessageSink = { send: () => {} };
+      for (const message of messages) channel.dispatch(message.message, { auth, sink });
+      writeEmpty(res, 202, { ...cors, ...sessionHeader });
+      return;
+    }
+
+    if (session) session.activeRequests += 1;
+    try {
+      if (session && !options.jsonResponse) {
+        await answerWithStream(
+          req,
+          res,
+          session,
+          channel,
+          messages,
+          auth,
+          { ...cors, ...sessionHeader },
+          !!initialize,
+        );
+      } else {
+        await answerWithJson(res, session, channel, messages, requests.length, isBatch, auth, {
+          ...cors,
+          ...sessionHeader,
+        });
+      }
+    } finally {
+      if (session) {
+        session.activeRequests -= 1;
+        session.lastActivity = Date.now();
+      }
+    }
+  }
+
+  const noteVersion = (session: Session | undefined, message: JSONRPCMessage) => {
+    const result = (message as { result?: { protocolVersion?: unknown } }).result;
+    if (session && typeof result?.protocolVersion === 'string')
+      session.protocolVersion = result.protocolVersion;
+  };
+
+  function answerWithJson(
+    res: ServerResponse,
+    session: Session | undefined,
+    channel: ServerChannel,
+    messages: ValidMessage[],
+    expected: number,
+    isBatch: boolean,
+    auth: AuthInfo | undefined,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    return new Promise((resolve) => {
+      const responses: JSONRPCMessage[] = [];
+      const sink: MessageSink = {
+        send(message) {
+          if ('method' in message) return;
+          noteVersion(session, message);
+          responses.push(message);
+          if (responses.length < expected) return;
+          writeJson(res, 200, isBatch ? responses : responses[0], headers);
+          resolve();
+        },
+      };
+      res.once('close', () => {
+        if (responses.length < expected) {
+          channel.release(sink);
+          resolve();
+        }
+      });
+      for (const message of messages) channel.dispatch(message.message, { auth, sink });
+    });
+  }
+
+  function answerWithStream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+    channel: ServerChannel,
+    messages: ValidMessage[],
+    auth: AuthInfo | undefined,
+    headers: Record<string, string>,
+    initialize: boolean,
+  ): Promise<void> {
+    const stream = new SseStream(`${session.id}.${randomUUID()}`, eventStore);
+    res.writeHead(200, { ...headers, ...SSE_HEADERS });
+    res.flushHeaders();
+    stream.attach(res);
+    session.streams.set(stream.id, stream);
+    const expected = messages.filter((message) => message.kind === 'request').length;
+    let answered = 0;
+    return new Promise((resolve) => {
+      const finish = () => {
+        session.streams.delete(stream.id);
+        void stream.end().then(resolve);
+      };
+      const sink: MessageSink = {
+        send(message) {
+          if (!('method' in message)) {
+            noteVersion(session, message);
+            answered += 1;
+          }
+          void stream.send(message);
+          if (answered === expected) finish();
+        },
+      };
+      res.once('close', () => {
+        if (answered < expected && !eventStore) {
+          channel.release(sink);
+          finish();
+        }
+      });
+      for (const message of messages) channel.dispatch(message.message, { auth, sink });
+      if (initialize) req.socket.setKeepAlive(true);
+    });
+  }
+
+  async function handleGet(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+  ) {
+    if (!stateful) {
+      writeJsonRpcError(
+        res,
+        405,
+        null,
+        JsonRpcErrorCode.InvalidRequest,
+        'Method Not Allowed: this endpoint is stateless and has no GET stream',
+        { ...cors, allow: 'POST, OPTIONS' },
+      );
+      return;
+    }
+    if (!accepts(req.headers.accept, 'text/event-stream')) {
+      throw new HttpProblem(
+        406,
+        JsonRpcErrorCode.InvalidRequest,
+        'Not Acceptable: the client must accept text/event-stream',
+      );
+    }
+    const authenticated = await authenticate(req, res, cors, null);
+    if (!authenticated) return;
+    const session = findSession(req, res, authenticated.auth, cors, null);
+    if (!session) return;
+
+    const lastEventId = req.headers['last-event-id'];
+    if (typeof lastEventId === 'string' && eventStore) {
+      const streamId = await eventStore.getStreamIdForEventId?.(lastEventId);
+      if (
+        !streamId ||
+        (!streamId.startsWith(`${session.id}.`) && streamId !== `${session.id}:standalone`)
+      ) {
+        throw new HttpProblem(
+          400,
+          JsonRpcErrorCode.InvalidRequest,
+          'Bad Request: Last-Event-ID does not belong to this session',
+        );
+      }
+      res.writeHead(200, { ...cors, ...SSE_HEADERS, 'mcp-session-id': session.id });
+      await eventStore.replayEventsAfter(lastEventId, {
+        send: async (eventId, message) => SseStream.writeReplayed(res, eventId, message),
+      });
+      const live =
+        streamId === `${session.id}:standalone`
+          ? session.standalone
+          : session.streams.get(streamId);
+      if (live && !live.ended) {
+        live.attach(res);
+        if (live === session.standalone) keepAlive(res, live);
+      } else {
+        res.end();
+      }
+      return;
+    }
+
+    if (session.standalone?.connected) {
+      writeJsonRpcError(
+        res,
+        409,
+        null,
+        JsonRpcErrorCode.InvalidRequest,
+        'Conflict: only one GET stream per session is allowed',
+        cors,
+      );
+      return;
+    }
+    res.writeHead(200, { ...cors, ...SSE_HEADERS, 'mcp-session-id': session.id });
+    res.flushHeaders();
+    session.standalone ??= new SseStream(`${session.id}:standalone`, eventStore);
+    session.standalone.attach(res);
+    keepAlive(res, session.standalone);
+  }
+
+  function keepAlive(res: ServerResponse, stream: SseStream) {
+    const timer = setInterval(() => stream.heartbeat(), heartbeatMs);
+    timer.unref();
+    res.once('close', () => clearInterval(timer));
+  }
+
+  async function handleDelete(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+  ) {
+    if (!stateful) {
+      writeJsonRpcError(
+        res,
+        405,
+        null,
+        JsonRpcErrorCode.InvalidRequest,
+        'Method Not Allowed: this endpoint is stateless and has no sessions',
+        { ...cors, allow: 'POST, OPTIONS' },
+      );
+      return;
+    }
+    const authenticated = await authenticate(req, res, cors, null);
+    if (!authenticated) return;
+    const session = findSession(req, res, authenticated.auth, cors, null);
+    if (!session) return;
+    await sessions!.delete(session.id);
+    writeEmpty(res, 204, cors);
+  }
+
+  function serveMetadata(req: IncomingMessage, res: ServerResponse) {
+    if (req.method === 'OPTIONS') {
+      writeEmpty(res, 204, {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'GET, OPTIONS',
+      });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      writeEmpty(res, 405, { allow: 'GET, HEAD, OPTIONS' });
+      return;
+    }
+    writeJson(res, 200, portcullis.metadata!.document, {
+      'access-control-allow-origin': '*',
+      'cache-control': 'public, max-age=300',
+    });
+  }
+
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    search: string,
+    parsedBody: unknown,
+  ) {
+    const origin = req.headers.origin;
+    const cors = origin && options.cors && allowedOrigins.has(origin) ? corsHeaders(origin) : {};
+    if (allowedHosts) {
+      const host = requestHost(req, trustProxy);
+      if (!host || !allowedHosts.has(host)) {
+        throw new HttpProblem(
+          403,
+          JsonRpcErrorCode.InvalidRequest,
+          `Forbidden: Host ${host ?? '(none)'} is not allowed`,
+        );
+      }
+    }
+    if (origin !== undefined && !allowedOrigins.has(origin)) {
+      throw new HttpProblem(
+        403,
+        JsonRpcErrorCode.InvalidRequest,
+        `Forbidden: Origin ${origin} is not allowed`,
+      );
+    }
+    if (req.method === 'OPTIONS') {
+      writeEmpty(
+        res,
+        204,
+        options.cors && origin
+          ? { ...cors, ...preflightHeaders(options.cors) }
+          : { allow: 'GET, POST, DELETE, OPTIONS' },
+      );
+      return;
+    }
+    if (closing) {
+      writeJsonRpcError(
+        res,
+        503,
+        null,
+        JsonRpcErrorCode.InternalError,
+        'the server is shutting down',
+        { ...cors, connection: 'close' },
+      );
+      return;
+    }
+    if (hasQueryToken(search)) {
+      writeChallenge(
+        res,
+        portcullis.challenge(
+          new AuthError(
+            'invalid_request',
+            'access tokens are accepted only in the Authorization header, never in the URL',
+          ),
+        ),
+        cors,
+      );
+      return;
+    }
+    try {
+      if (req.method === 'POST') await handlePost(req, res, cors, parsedBody);
+      else if (req.method === 'GET') await handleGet(req, res, cors);
+      else if (req.method === 'DELETE') await handleDelete(req, res, cors);
+      else
+        writeJsonRpcError(res, 405, null, JsonRpcErrorCode.InvalidRequest, 'Method Not Allowed', {
+          ...cors,
+          allow: 'GET, POST, DELETE, OPTIONS',
+        });
+    } catch (error) {
+      if (error instanceof HttpProblem)
+        writeJsonRpcError(res, error.status, error.id, error.code, error.message, cors);
+      else if (error instanceof BodyTooLargeError)
+        writeJsonRpcError(
+          res,
+          413,
+          null,
+          JsonRpcErrorCode.InvalidRequest,
+          `Payload Too Large: ${error.message}`,
+          { ...cors, connection: 'close' },
+        );
+      else throw error;
+    }
+  }
+
+  return {
+    path,
+    metadataPath,
+    get sessionCount() {
+      return sessions?.size ?? 0;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    async handle(req, res, parsedBody) {
+      const url = req.url ?? '/';
+      const queryAt = url.indexOf('?');
+      const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+      if (metadataPath !== undefined && pathname === metadataPath) {
+        serveMetadata(req, res);
+        return true;
+      }
+      if (pathname !== path) return false;
+      inFlight += 1;
+      try {
+        await route(req, res, queryAt === -1 ? '' : url.slice(queryAt), parsedBody);
+      } catch (error) {
+        if (error instanceof HttpProblem) {
+          writeJsonRpcError(res, error.status, error.id, error.code, error.message);
+        } else {
+          portcullis.logger.error(
+            { err: error instanceof Error ? error.message : String(error) },
+            'streamable HTTP request failed',
+          );
+          writeJsonRpcError(res, 500, null, JsonRpcErrorCode.InternalError, 'Internal error');
+        }
+      } finally {
+        inFlight -= 1;
+        if (inFlight === 0) for (const notify of idle) notify();
+      }
+      return true;
+    },
+    async close({ deadlineMs = 10_000 } = {}) {
+      closing = true;
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            idle.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, deadlineMs);
+          idle.add(done);
+        });
+      }
+      await sessions?.closeAll();
+      if (sharedChannel) await (await sharedChannel).close();
+    },
+  };
+}

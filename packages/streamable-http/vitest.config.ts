@@ -1,0 +1,12 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  resolve: { conditions: ['@portcullis/source'] },
+  ssr: { resolve: { conditions: ['@portcullis/source'] } },
+  test: {
+    name: 'streamable-http',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 20_000,
+    benchmark: { include: ['bench/**/*.bench.ts'] },
+  },
+});
