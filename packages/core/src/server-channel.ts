@@ -95,8 +95,8 @@ export async function createServerChannel(
       if ('method' in record && 'id' in record) {
         const internalId = nextId++;
         pending.set(internalId, { originalId: record.id as RequestId, sink });
-        let ids = bySink.get(sink);
-        if (!ids) bySink.set(sink, (ids = new Map()));
+        const ids = bySink.get(sink) ?? new Map<RequestId, number>();
+        bySink.set(sink, ids);
         ids.set(record.id as RequestId, internalId);
         transport.onmessage?.({ ...record, id: internalId } as JSONRPCMessage, extra);
         return;

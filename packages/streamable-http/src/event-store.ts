@@ -43,7 +43,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       let stream = streams.get(streamId);
       if (!stream) {
         if (streams.size >= maxStreams) streams.delete(streams.keys().next().value!);
-        streams.set(streamId, (stream = { next: 1, events: [] }));
+        stream = { next: 1, events: [] };
+        streams.set(streamId, stream);
       }
       const sequence = stream.next++;
       stream.events.push({ sequence, message });

@@ -1,14 +1,25 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Portcullis } from '@portcullis/core';
 import Koa from 'koa';
-import { createKoaMiddleware } from './koa-middleware.js';
+import { createKoaMiddleware, type KoaMiddlewareLike } from './koa-middleware.js';
 import {
   createStreamableHttpHandler,
   type StreamableHttpHandler,
   type StreamableHttpOptions,
 } from './streamable-http-handler.js';
+
+/** The parts of a Koa application the server uses; `new Koa()` fits it. */
+export interface KoaAppLike {
+  middleware: unknown[];
+  callback(): (req: IncomingMessage, res: ServerResponse) => unknown;
+}
 
 /** Where a server ended up listening. */
 export interface ListeningAddress {
@@ -32,7 +43,7 @@ export interface HttpServerOptions extends StreamableHttpOptions {
   /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Your own Koa app, to add routes; the MCP middleware goes first. */
-  app?: Koa;
+  app?: KoaAppLike;
   /** A health endpoint answering `{"status":"ok"}`; `false` for none. Default `/healthz`. */
   healthPath?: string | false;
 }
@@ -43,7 +54,7 @@ export interface RunningHttpServer {
   /** The MCP endpoint's URL. */
   readonly url: string;
   readonly server: Server;
-  readonly app: Koa;
+  readonly app: KoaAppLike;
   readonly handler: StreamableHttpHandler;
   readonly portcullis: Portcullis;
   /**
@@ -55,7 +66,7 @@ export interface RunningHttpServer {
 
 /** Starts a standalone HTTP(S) server with the MCP endpoint, its metadata and a health check. */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
-  const app = options.app ?? new Koa();
+  const app: KoaAppLike = options.app ?? new Koa();
   const server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
     : createHttpServer();
@@ -75,13 +86,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const handler = createStreamableHttpHandler(portcullis, options);
 
   const healthPath = options.healthPath ?? '/healthz';
-  app.middleware.unshift(createKoaMiddleware(handler));
-  if (healthPath) {
-    app.middleware.splice(1, 0, async (ctx, next) => {
-      if (ctx.path !== healthPath) return next();
-      ctx.body = { status: 'ok' };
-    });
-  }
+  const health: KoaMiddlewareLike = async (ctx, next) => {
+    if (ctx.path !== healthPath) {
+      await next();
+      return;
+    }
+    ctx.respond = false;
+    ctx.res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+  };
+  app.middleware.unshift(createKoaMiddleware(handler), ...(healthPath ? [health] : []));
   server.on('request', app.callback());
 
   return {

@@ -6,11 +6,16 @@ export {
 } from './event-store.js';
 export {
   type HttpServerOptions,
+  type KoaAppLike,
   type ListeningAddress,
   type RunningHttpServer,
   startHttpServer,
 } from './http-server.js';
-export { createKoaMiddleware } from './koa-middleware.js';
+export {
+  createKoaMiddleware,
+  type KoaContextLike,
+  type KoaMiddlewareLike,
+} from './koa-middleware.js';
 export type { SessionOptions } from './session-store.js';
 export {
   createStreamableHttpHandler,

@@ -65,6 +65,8 @@ export function startProtectedServer(
     instance?: string;
     resource?: string;
     clockToleranceSeconds?: number;
+    /** Further accepted audiences, e.g. Casdoor client ids. */
+    audiences?: string[];
   } = {},
 ) {
   const {
@@ -73,6 +75,7 @@ export function startProtectedServer(
     instance,
     resource: fixedResource,
     clockToleranceSeconds,
+    audiences = [],
     ...httpOptions
   } = options;
   return startHttpServer({
@@ -85,7 +88,7 @@ export function startProtectedServer(
         registry: testRegistry(instance),
         verifier: createJwtVerifier({
           issuers: [as.issuer],
-          audience: resource,
+          audience: [resource, ...audiences],
           clockToleranceSeconds,
         }),
         authorizationServers: [as.issuer],
@@ -109,11 +112,12 @@ export async function post(url: string, body: unknown, headers: Record<string, s
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
+  const isJson = response.headers.get('content-type')?.startsWith('application/json');
   return {
     status: response.status,
     headers: response.headers,
     text,
-    json: text ? JSON.parse(text) : undefined,
+    json: isJson && text ? JSON.parse(text) : undefined,
   };
 }
 

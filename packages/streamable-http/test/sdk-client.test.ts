@@ -18,8 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHttpServer } from '../src/index.js';
 import { startProtectedServer } from './fixtures.js';
 
-const text = (result: { content?: unknown }) =>
-  (result.content as Array<{ text: string }>)[0]!.text;
+const text = (result: object) => (result as { content: Array<{ text: string }> }).content[0]!.text;
 
 /**
  * An interactive OAuth client as an MCP host would implement it, with the browser played by
