@@ -18,8 +18,8 @@ export interface Challenge {
 
 /** What a challenge says besides the error itself. */
 export interface ChallengeContext {
-  /** URL of this resource's Protected Resource Metadata (RFC 9728). */
-  resourceMetadataUrl: string;
+  /** URL of this resource's Protected Resource Metadata (RFC 9728), when it has one. */
+  resourceMetadataUrl?: string;
   /** Scopes to ask for on a 401, so a client knows what to request. */
   scopes?: readonly string[];
   /** Optional `realm` (Casdoor sends `realm="casdoor"`). */

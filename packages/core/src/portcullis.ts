@@ -58,7 +58,7 @@ export interface Portcullis {
   /** The canonical resource URL. */
   readonly resource: string;
   readonly registry: Registry;
-  /** The Protected Resource Metadata to serve; absent when authorization is off. */
+  /** The Protected Resource Metadata to serve; absent with authorization off or a non-HTTP resource. */
   readonly metadata: ResourceMetadataEndpoint | undefined;
   /** Whether requests must carry a verified token. */
   readonly requiresAuth: boolean;
@@ -107,20 +107,22 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         ? options.verifier
         : createCachingVerifier(options.verifier, options.cache);
 
-  const metadataUrl = protectedResourceMetadataUrl(resource);
-  const metadata: ResourceMetadataEndpoint | undefined = requiresAuth
-    ? {
-        url: metadataUrl.href,
-        path: metadataUrl.pathname,
-        document: createProtectedResourceMetadata({
-          resource,
-          authorizationServers: options.authorizationServers ?? [],
-          scopesSupported: options.registry.scopes,
-          resourceName: options.resourceName ?? options.server.title ?? options.server.name,
-          resourceDocumentation: options.resourceDocumentation,
-        }),
-      }
-    : undefined;
+  const servedOverHttp = /^https?:$/.test(new URL(resource).protocol);
+  const metadataUrl = servedOverHttp ? protectedResourceMetadataUrl(resource) : undefined;
+  const metadata: ResourceMetadataEndpoint | undefined =
+    requiresAuth && metadataUrl
+      ? {
+          url: metadataUrl.href,
+          path: metadataUrl.pathname,
+          document: createProtectedResourceMetadata({
+            resource,
+            authorizationServers: options.authorizationServers ?? [],
+            scopesSupported: options.registry.scopes,
+            resourceName: options.resourceName ?? options.server.title ?? options.server.name,
+            resourceDocumentation: options.resourceDocumentation,
+          }),
+        }
+      : undefined;
 
   const audit: AuditSink = (event) => {
     try {
@@ -218,7 +220,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     },
     challenge: (error, requestId) =>
       createChallenge(error, {
-        resourceMetadataUrl: metadataUrl.href,
+        resourceMetadataUrl: metadataUrl?.href,
         scopes: options.registry.scopes,
         realm: options.realm,
         requestId,

@@ -1,0 +1,146 @@
+import type { Readable, Writable } from 'node:stream';
+import {
+  type AuthInfo,
+  classifyMessage,
+  createServerChannel,
+  errorResponse,
+  type JSONRPCMessage,
+  JsonRpcErrorCode,
+  type MessageSink,
+  type Portcullis,
+} from '@portcullis/core';
+import { readLines } from './line-reader.js';
+import { type LocalTrust, resolveStdioIdentity } from './stdio-identity.js';
+
+/** Options for {@link serveStdio}. */
+export interface StdioOptions {
+  /** The environment variable holding the bearer token. Default `MCP_ACCESS_TOKEN`. */
+  tokenVariable?: string;
+  /** Trust the local user without a token, with exactly these scopes. Off unless given. */
+  localTrust?: LocalTrust;
+  /** Longest line accepted, in bytes. Default 4 MiB. */
+  maxLineBytes?: number;
+  /** Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Default `process.stdin`. */
+  input?: Readable;
+  /** Default `process.stdout`. Only protocol messages are ever written to it. */
+  output?: Writable;
+}
+
+/** A running stdio server. */
+export interface StdioServer {
+  /** Who the server runs as; `undefined` with authorization off. */
+  readonly auth: AuthInfo | undefined;
+  /** Resolves once input has ended (or `close` was called) and every call has been answered. */
+  readonly done: Promise<void>;
+  /** Stops reading, waits for calls in flight up to `deadlineMs` (default 5 s), then closes. */
+  close(options?: { deadlineMs?: number }): Promise<void>;
+}
+
+/**
+ * Serves the server of `portcullis` on stdin/stdout, one JSON-RPC message per line. The access
+ * token comes from the environment and is verified before anything is read; its scopes apply
+ * to every call and its expiry is honoured while running. Throws `StdioStartupError` (one
+ * line, for stderr) when the token is missing or refused.
+ */
+export async function serveStdio(
+  portcullis: Portcullis,
+  options: StdioOptions = {},
+): Promise<StdioServer> {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const auth = await resolveStdioIdentity(
+    portcullis,
+    options.env ?? process.env,
+    options.tokenVariable ?? 'MCP_ACCESS_TOKEN',
+    options.localTrust,
+  );
+  const channel = await createServerChannel(portcullis.createServer({ auth, transport: 'stdio' }));
+
+  let writable = true;
+  const write = (message: unknown) => {
+    if (writable) output.write(`${JSON.stringify(message)}\n`);
+  };
+  output.on('error', () => {
+    writable = false;
+    void close({ deadlineMs: 0 });
+  });
+  const sink: MessageSink = { send: write };
+  channel.onUnrelated = write;
+
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  let closing: Promise<void> | undefined;
+
+  const drained = (deadlineMs: number) =>
+    new Promise<void>((resolve) => {
+      const deadline = Date.now() + deadlineMs;
+      const poll = () =>
+        channel.pending === 0 || Date.now() >= deadline ? resolve() : setTimeout(poll, 10);
+      poll();
+    });
+
+  function close({ deadlineMs = 5_000 } = {}): Promise<void> {
+    closing ??= (async () => {
+      input.pause();
+      await drained(deadlineMs);
+      await channel.close();
+      finished();
+    })();
+    return closing;
+  }
+
+  readLines(input, options.maxLineBytes ?? 4 << 20, (event) => {
+    if (closing) return;
+    if (event.kind === 'overlong') {
+      write(
+        errorResponse(
+          null,
+          JsonRpcErrorCode.InvalidRequest,
+          `Invalid Request: line of more than ${options.maxLineBytes ?? 4 << 20} bytes`,
+        ),
+      );
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(event.line);
+    } catch {
+      write(
+        errorResponse(null, JsonRpcErrorCode.ParseError, 'Parse error: the line is not valid JSON'),
+      );
+      return;
+    }
+    if (Array.isArray(value)) {
+      write(
+        errorResponse(
+          null,
+          JsonRpcErrorCode.InvalidRequest,
+          'Invalid Request: batches are not accepted over stdio',
+        ),
+      );
+      return;
+    }
+    const classified = classifyMessage(value);
+    if (classified.kind === 'invalid') {
+      if (classified.id !== null || (value as { method?: unknown })?.method === undefined) {
+        write(
+          errorResponse(
+            classified.id,
+            JsonRpcErrorCode.InvalidRequest,
+            `Invalid Request: ${classified.reason}`,
+          ),
+        );
+      }
+      return;
+    }
+    channel.dispatch(classified.message as JSONRPCMessage, { auth, sink });
+  });
+  input.once('end', () => void close());
+  input.once('close', () => void close());
+
+  return { auth, done, close };
+}
