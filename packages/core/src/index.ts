@@ -60,6 +60,12 @@ export {
 export { createStderrLogger, type Logger, type LogLevel } from './logger.js';
 export type * from './mcp-types.js';
 export {
+  createOriginPolicy,
+  isLoopbackHostname,
+  type OriginPolicy,
+  type OriginPolicyOptions,
+} from './origin-policy.js';
+export {
   createPortcullis,
   type Portcullis,
   type PortcullisOptions,

@@ -6,12 +6,14 @@ import {
   allowsBatches,
   type ClassifiedMessage,
   classifyMessage,
+  createOriginPolicy,
   createServerChannel,
   defaultProtocolVersion,
   identityKey,
   type JSONRPCMessage,
   JsonRpcErrorCode,
   type MessageSink,
+  type OriginPolicyOptions,
   type Portcullis,
   type RequestId,
   type ServerChannel,
@@ -20,13 +22,13 @@ import {
 import { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 import { createMemoryEventStore, type EventStore } from './event-store.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
-import { accepts, defaultAllowances, hasQueryToken, requestHost } from './request-guards.js';
+import { accepts, hasQueryToken, requestHost } from './request-guards.js';
 import { type Session, type SessionOptions, SessionStore } from './session-store.js';
 import { SSE_HEADERS, SseStream } from './sse-stream.js';
 import { writeChallenge, writeEmpty, writeJson, writeJsonRpcError } from './write-response.js';
 
 /** Options for {@link createStreamableHttpHandler}. */
-export interface StreamableHttpOptions {
+export interface StreamableHttpOptions extends OriginPolicyOptions {
   /** The path of the MCP endpoint. Default: the path of `portcullis.resource`. */
   path?: string;
   /**
@@ -41,16 +43,6 @@ export interface StreamableHttpOptions {
   eventStore?: EventStore | false;
   /** Largest request body, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
-  /**
-   * Origins allowed to call (checked on every request that sends `Origin`). Default: the
-   * resource's own origin, plus loopback origins when the resource is on loopback.
-   */
-  allowedOrigins?: readonly string[];
-  /**
-   * `Host` values accepted (DNS rebinding protection). Default: checked only when the resource
-   * is on loopback, against the loopback names with the resource's port.
-   */
-  allowedHosts?: readonly string[];
   /** CORS for browser clients; the listed origins are allowed as well. Default off. */
   cors?: CorsOptions;
   /** Trust `X-Forwarded-Host` from a proxy in front. Default false. */
@@ -129,13 +121,10 @@ export function createStreamableHttpHandler(
   const path = options.path ?? new URL(portcullis.resource).pathname;
   const metadataPath = portcullis.metadata?.path;
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
-  const defaults = defaultAllowances(portcullis.resource);
-  const allowedOrigins = new Set([
-    ...(options.allowedOrigins ?? defaults.origins),
-    ...(options.cors?.origins ?? []),
-  ]);
-  const hostList = options.allowedHosts ?? defaults.hosts;
-  const allowedHosts = hostList && new Set(hostList.map((host) => host.toLowerCase()));
+  const originPolicy = createOriginPolicy(portcullis.resource, options);
+  const corsOrigins = new Set(options.cors?.origins ?? []);
+  const allowsOrigin = (origin: string | undefined) =>
+    originPolicy.allowsOrigin(origin) || (origin !== undefined && corsOrigins.has(origin));
   const trustProxy = options.trustProxy ?? false;
   const stateful = options.sessions !== false && options.sessions !== undefined;
   const sessions = stateful ? new SessionStore(options.sessions || {}) : undefined;
@@ -598,18 +587,16 @@ export function createStreamableHttpHandler(
     parsedBody: unknown,
   ) {
     const origin = req.headers.origin;
-    const cors = origin && options.cors && allowedOrigins.has(origin) ? corsHeaders(origin) : {};
-    if (allowedHosts) {
-      const host = requestHost(req, trustProxy);
-      if (!host || !allowedHosts.has(host)) {
-        throw new HttpProblem(
-          403,
-          JsonRpcErrorCode.InvalidRequest,
-          `Forbidden: Host ${host ?? '(none)'} is not allowed`,
-        );
-      }
+    const cors = origin && options.cors && allowsOrigin(origin) ? corsHeaders(origin) : {};
+    const host = requestHost(req, trustProxy);
+    if (!originPolicy.allowsHost(host)) {
+      throw new HttpProblem(
+        403,
+        JsonRpcErrorCode.InvalidRequest,
+        `Forbidden: Host ${host ?? '(none)'} is not allowed`,
+      );
     }
-    if (origin !== undefined && !allowedOrigins.has(origin)) {
+    if (!allowsOrigin(origin)) {
       throw new HttpProblem(
         403,
         JsonRpcErrorCode.InvalidRequest,
