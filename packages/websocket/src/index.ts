@@ -1,0 +1,22 @@
+export {
+  WebSocketClientTransport,
+  type WebSocketClientTransportOptions,
+  WebSocketUpgradeError,
+} from './websocket-client-transport.js';
+export {
+  attachWebSocketServer,
+  type RunningWebSocketServer,
+  type StandaloneWebSocketOptions,
+  startWebSocketServer,
+  type WebSocketEndpoint,
+  type WebSocketOptions,
+} from './websocket-server.js';
+export {
+  CloseCode,
+  MCP_SUBPROTOCOL,
+  REAUTHENTICATE_METHOD,
+  type ReauthenticateResult,
+  TOKEN_SUBPROTOCOL_PREFIX,
+  tokenFromSubprotocols,
+  tokenSubprotocol,
+} from './wire.js';

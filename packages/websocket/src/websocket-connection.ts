@@ -1,0 +1,216 @@
+import {
+  AuthError,
+  type AuthInfo,
+  classifyMessage,
+  createServerChannel,
+  errorResponse,
+  identityKey,
+  type JSONRPCMessage,
+  JsonRpcErrorCode,
+  type MessageSink,
+  type Portcullis,
+  type RequestId,
+  type ServerChannel,
+  UNAUTHORIZED_ERROR_CODE,
+} from '@portcullis/core';
+import type { WebSocket } from 'ws';
+import { CloseCode, REAUTHENTICATE_METHOD } from './wire.js';
+
+const TRANSPORT = 'websocket';
+
+/** Limits of one connection. */
+export interface ConnectionLimits {
+  /** Largest send buffer before the client is dropped as a slow consumer, in bytes. */
+  maxBufferedBytes: number;
+  /** How long after the token's expiry the connection waits for a re-authentication. */
+  reauthGraceMs: number;
+}
+
+/** One accepted WebSocket connection serving MCP. */
+export interface McpConnection {
+  readonly auth: AuthInfo | undefined;
+  /** Requests still waiting for their answer. */
+  readonly pending: number;
+  /** Whether a pong arrived since the last ping. */
+  alive: boolean;
+  /** Closes with a code and a reason, ending the server behind it. */
+  close(code: number, reason: string): void;
+}
+
+/**
+ * Serves MCP on an accepted socket for the identity authenticated at the upgrade: one JSON-RPC
+ * message per text frame; scopes decided per message by the core; the token's expiry enforced
+ * (calls refused at once, the connection closed after a grace period unless a fresh token for
+ * the same identity arrives in-band); per-identity rate limit; slow consumers dropped.
+ */
+export async function serveConnection(
+  portcullis: Portcullis,
+  socket: WebSocket,
+  initialAuth: AuthInfo | undefined,
+  limits: ConnectionLimits,
+): Promise<McpConnection> {
+  let auth = initialAuth;
+  const owner = auth && identityKey(auth);
+  let channel: ServerChannel | undefined = await createServerChannel(
+    portcullis.createServer({ auth, transport: TRANSPORT }),
+  );
+  let expiryTimer: NodeJS.Timeout | undefined;
+
+  const send = (message: unknown) => {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(JSON.stringify(message));
+    if (socket.bufferedAmount > limits.maxBufferedBytes) {
+      connection.close(CloseCode.SlowConsumer, 'send buffer exceeded: the client reads too slowly');
+    }
+  };
+  const sink: MessageSink = { send };
+  channel.onUnrelated = send;
+
+  const scheduleExpiry = () => {
+    clearTimeout(expiryTimer);
+    if (!auth) return;
+    const delay = auth.expiresAt * 1000 - Date.now() + limits.reauthGraceMs;
+    if (delay > 2 ** 31 - 1) return;
+    expiryTimer = setTimeout(
+      () => connection.close(CloseCode.TokenExpired, 'token expired'),
+      Math.max(0, delay),
+    );
+    expiryTimer.unref();
+  };
+
+  const connection: McpConnection = {
+    get auth() {
+      return auth;
+    },
+    get pending() {
+      return channel?.pending ?? 0;
+    },
+    alive: true,
+    close(code, reason) {
+      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING)
+        socket.close(code, reason);
+      const terminate = setTimeout(() => socket.terminate(), 1000);
+      terminate.unref();
+    },
+  };
+
+  async function reauthenticate(id: RequestId, params: unknown) {
+    const token = (params as { token?: unknown } | undefined)?.token;
+    try {
+      if (typeof token !== 'string' || token.length === 0)
+        throw new AuthError('invalid_request', 'params.token must be a non-empty string');
+      const fresh = await portcullis.verifyToken(token, TRANSPORT);
+      if (owner !== undefined && identityKey(fresh) !== owner) {
+        portcullis.audit({
+          type: 'session_mismatch',
+          issuer: fresh.issuer,
+          subject: fresh.subject,
+          clientId: fresh.clientId,
+          transport: TRANSPORT,
+        });
+        throw new AuthError(
+          'invalid_token',
+          'the new token names another identity than the one this connection was opened for',
+        );
+      }
+      auth = fresh;
+      scheduleExpiry();
+      send({ jsonrpc: '2.0', id, result: { expiresAt: fresh.expiresAt, scopes: fresh.scopes } });
+    } catch (error) {
+      const message =
+        error instanceof AuthError ? error.message : 'the token could not be verified';
+      send(errorResponse(id, UNAUTHORIZED_ERROR_CODE, 'Unauthorized', message));
+      connection.close(CloseCode.ReauthenticationRefused, 're-authentication refused');
+    }
+  }
+
+  async function handle(text: string) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      send(
+        errorResponse(
+          null,
+          JsonRpcErrorCode.ParseError,
+          'Parse error: the frame is not valid JSON',
+        ),
+      );
+      return;
+    }
+    if (Array.isArray(value)) {
+      send(
+        errorResponse(
+          null,
+          JsonRpcErrorCode.InvalidRequest,
+          'Invalid Request: batches are not accepted over WebSocket',
+        ),
+      );
+      return;
+    }
+    const classified = classifyMessage(value);
+    if (classified.kind === 'invalid') {
+      send(
+        errorResponse(
+          classified.id,
+          JsonRpcErrorCode.InvalidRequest,
+          `Invalid Request: ${classified.reason}`,
+        ),
+      );
+      return;
+    }
+    if (classified.kind === 'request' && classified.message.method === REAUTHENTICATE_METHOD) {
+      await reauthenticate(classified.message.id, classified.message.params);
+      return;
+    }
+    if (classified.kind === 'request' && auth) {
+      try {
+        await portcullis.limit(auth, TRANSPORT);
+      } catch (error) {
+        const retryAfterSeconds = error instanceof AuthError ? error.retryAfterSeconds : undefined;
+        send(
+          errorResponse(classified.message.id, -32000, 'Too many requests', { retryAfterSeconds }),
+        );
+        return;
+      }
+    }
+    channel?.dispatch(classified.message as JSONRPCMessage, { auth, sink });
+  }
+
+  let queue = Promise.resolve();
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) {
+      connection.close(
+        CloseCode.UnsupportedData,
+        'binary frames are not accepted; send JSON-RPC as text',
+      );
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
+    queue = queue
+      .then(() => handle(text))
+      .catch((error: unknown) => {
+        portcullis.logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'websocket message failed',
+        );
+      });
+  });
+  socket.on('error', (error) => {
+    portcullis.logger.debug({ err: error.message }, 'websocket error');
+  });
+  socket.on('pong', () => {
+    connection.alive = true;
+  });
+  socket.once('close', () => {
+    clearTimeout(expiryTimer);
+    const closing = channel;
+    channel = undefined;
+    if (closing) {
+      closing.release(sink);
+      void closing.close();
+    }
+  });
+  scheduleExpiry();
+  return connection;
+}

@@ -1,0 +1,62 @@
+/** The WebSocket subprotocol of MCP, as the SDK's client offers it. */
+export const MCP_SUBPROTOCOL = 'mcp';
+
+/**
+ * Prefix of the subprotocol entry that carries a bearer token from clients that cannot send
+ * headers (browsers): `bearer.` followed by the token in base64url, offered next to `mcp`.
+ * The server never selects it, so it is never echoed back.
+ */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'bearer.';
+
+/** Encodes a token as a subprotocol entry (any token, whatever its characters; works in browsers). */
+export function tokenSubprotocol(token: string): string {
+  const binary = String.fromCharCode(...new TextEncoder().encode(token));
+  return `${TOKEN_SUBPROTOCOL_PREFIX}${btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+}
+
+/** Reads the token of a `bearer.` subprotocol entry, if one is offered. */
+export function tokenFromSubprotocols(protocols: Iterable<string>): string | undefined {
+  for (const protocol of protocols) {
+    if (protocol.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) {
+      const encoded = protocol
+        .slice(TOKEN_SUBPROTOCOL_PREFIX.length)
+        .replace(/-/g, '+')
+        .replace(/_/g, '/');
+      const bytes = Uint8Array.from(atob(encoded), (char) => char.charCodeAt(0));
+      return new TextDecoder().decode(bytes);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The in-band re-authentication request: a JSON-RPC request with this method and
+ * `params: { token }`. The server answers `{ expiresAt, scopes }` when the token is valid and
+ * names the same identity (issuer, subject, client); otherwise it answers error `-32001` and
+ * closes the connection with {@link CloseCode.ReauthenticationRefused}.
+ */
+export const REAUTHENTICATE_METHOD = 'portcullis/authenticate';
+
+/** The result of a successful re-authentication. */
+export interface ReauthenticateResult {
+  expiresAt: number;
+  scopes: string[];
+}
+
+/** The close codes this transport uses. */
+export const CloseCode = {
+  /** The server is shutting down. */
+  GoingAway: 1001,
+  /** A binary frame was received; MCP messages are text. */
+  UnsupportedData: 1003,
+  /** A frame exceeded the size limit. */
+  MessageTooBig: 1009,
+  /** The token expired and no fresh one came within the grace period. */
+  TokenExpired: 4401,
+  /** A re-authentication named another identity, or its token was refused. */
+  ReauthenticationRefused: 4403,
+  /** The client read too slowly: its send buffer outgrew the bound. */
+  SlowConsumer: 4408,
+  /** The peer stopped answering heartbeats. */
+  HeartbeatTimeout: 4409,
+} as const;
