@@ -156,7 +156,10 @@ export function createStreamableHttpHandler(
     requestId: RequestId | null,
   ) {
     try {
-      return { auth: await portcullis.authenticate(req.headers.authorization, TRANSPORT) };
+      const auth = await portcullis.authenticate(req.headers.authorization, TRANSPORT);
+      // The SDK's convention: the verified identity rides on the request, for logging middleware.
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
+      return { auth };
     } catch (error) {
       const authError =
         error instanceof AuthError

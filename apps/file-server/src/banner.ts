@@ -1,0 +1,50 @@
+import type { RunningFileServer } from './start-file-server.js';
+
+/** What a person needs to start using the server, printed once at start. */
+export function formatBanner(server: RunningFileServer): string {
+  const lines = [
+    '',
+    'Portcullis file server',
+    `  serving            ${server.root}`,
+    `  MCP (HTTP)         ${server.url}`,
+    `  MCP (WebSocket)    ${server.websocketUrl}`,
+    `  resource metadata  ${server.metadataUrl}`,
+    `  issuer             ${server.issuer}${server.development ? '   (embedded development server; tokens vanish when it stops)' : ''}`,
+  ];
+  const development = server.development;
+  if (!development) {
+    lines.push('', 'Get tokens from your authorization server with resource (audience) set to the MCP URL above.', '');
+    return lines.join('\n');
+  }
+  const hours = Math.round(development.tokenLifetime / 3600);
+  const token = development.tokens.readWrite;
+  lines.push(
+    '',
+    `Tokens (valid ${hours} h; the Authorization header is "Bearer <token>"):`,
+    `  read-only   files:read files:list`,
+    `    ${development.tokens.readOnly}`,
+    `  read-write  files:read files:write files:list`,
+    `    ${token}`,
+    '',
+    `More tokens: client credentials at ${server.development?.server.tokenEndpoint}`,
+    `  client_id=${development.clientId}  client_secret=${development.clientSecret}  resource=${server.url}`,
+    '',
+    'MCP Inspector (command line; needs Node 22.19+):',
+    `  npx -y @modelcontextprotocol/inspector --cli ${server.url} --transport http --header "Authorization: Bearer ${token}" --method tools/list`,
+    '',
+    'mcp-remote (a stdio bridge for clients that only speak stdio):',
+    `  npx -y mcp-remote ${server.url} --header "Authorization: Bearer ${token}"`,
+    '',
+    'Claude Desktop (claude_desktop_config.json):',
+    JSON.stringify(
+      { mcpServers: { 'portcullis-files': { command: 'npx', args: ['-y', 'mcp-remote', server.url, '--header', `Authorization: Bearer ${token}`] } } },
+      null,
+      2,
+    )
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n'),
+    '',
+  );
+  return lines.join('\n');
+}
