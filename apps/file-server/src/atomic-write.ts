@@ -50,4 +50,3 @@ export function writeFileAtomically(target: string, data: Uint8Array): Promise<v
     await syncFolder(dirname(target));
   });
 }
-

@@ -13,7 +13,11 @@ export function formatBanner(server: RunningFileServer): string {
   ];
   const development = server.development;
   if (!development) {
-    lines.push('', 'Get tokens from your authorization server with resource (audience) set to the MCP URL above.', '');
+    lines.push(
+      '',
+      'Get tokens from your authorization server with resource (audience) set to the MCP URL above.',
+      '',
+    );
     return lines.join('\n');
   }
   const hours = Math.round(development.tokenLifetime / 3600);
@@ -37,7 +41,14 @@ export function formatBanner(server: RunningFileServer): string {
     '',
     'Claude Desktop (claude_desktop_config.json):',
     JSON.stringify(
-      { mcpServers: { 'portcullis-files': { command: 'npx', args: ['-y', 'mcp-remote', server.url, '--header', `Authorization: Bearer ${token}`] } } },
+      {
+        mcpServers: {
+          'portcullis-files': {
+            command: 'npx',
+            args: ['-y', 'mcp-remote', server.url, '--header', `Authorization: Bearer ${token}`],
+          },
+        },
+      },
       null,
       2,
     )

@@ -25,10 +25,16 @@ async function main(): Promise<void> {
     process.stdout.write(helpText());
     return;
   }
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination(2));
+  const logger = pino(
+    { level: process.env.LOG_LEVEL ?? 'info', base: undefined },
+    pino.destination(2),
+  );
 
   if (options.stdio) {
-    if (!options.issuer && !options.casdoor) fail('--stdio needs --issuer or --casdoor: the token in MCP_ACCESS_TOKEN must come from an authorization server you run');
+    if (!options.issuer && !options.casdoor)
+      fail(
+        '--stdio needs --issuer or --casdoor: the token in MCP_ACCESS_TOKEN must come from an authorization server you run',
+      );
     try {
       const root = await prepareRoot(options.root);
       const trust = await resolveTrust(options);

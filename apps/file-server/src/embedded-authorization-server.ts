@@ -20,19 +20,35 @@ const LIFETIME = 24 * 3600;
 
 /** Starts the embedded server (real oidc-provider) and a client, before the resource is known. */
 export function startEmbeddedAuthorizationServer(): Promise<AuthorizationServer> {
-  return startAuthorizationServer({ scopes: [...TOKEN_SCOPES.readWrite], accessTokenTtlSeconds: LIFETIME });
+  return startAuthorizationServer({
+    scopes: [...TOKEN_SCOPES.readWrite],
+    accessTokenTtlSeconds: LIFETIME,
+  });
 }
 
 /** Registers a client and gets one token per scope set through the real client credentials grant. */
-export async function issueDevelopmentTokens(server: AuthorizationServer, resource: string): Promise<EmbeddedAuthorization> {
+export async function issueDevelopmentTokens(
+  server: AuthorizationServer,
+  resource: string,
+): Promise<EmbeddedAuthorization> {
   const client = await server.registerClient({ clientId: 'file-server-dev-client' });
   const token = async (scopes: readonly string[]) =>
-    (await server.clientCredentialsToken({ clientId: client.clientId, clientSecret: client.clientSecret!, scope: scopes.join(' '), resource })).access_token;
+    (
+      await server.clientCredentialsToken({
+        clientId: client.clientId,
+        clientSecret: client.clientSecret!,
+        scope: scopes.join(' '),
+        resource,
+      })
+    ).access_token;
   return {
     server,
     clientId: client.clientId,
     clientSecret: client.clientSecret!,
-    tokens: { readOnly: await token(TOKEN_SCOPES.readOnly), readWrite: await token(TOKEN_SCOPES.readWrite) },
+    tokens: {
+      readOnly: await token(TOKEN_SCOPES.readOnly),
+      readWrite: await token(TOKEN_SCOPES.readWrite),
+    },
     tokenLifetime: LIFETIME,
   };
 }

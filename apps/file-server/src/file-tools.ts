@@ -4,7 +4,13 @@ import { defineTool } from '@portcullis/core';
 import { z } from 'zod';
 import { writeFileAtomically } from './atomic-write.js';
 import { FileAccessError } from './file-access-error.js';
-import { displayPath, NO_FOLLOW, resolveForReading, resolveForWriting, TEMPORARY_FILE } from './safe-path.js';
+import {
+  displayPath,
+  NO_FOLLOW,
+  resolveForReading,
+  resolveForWriting,
+  TEMPORARY_FILE,
+} from './safe-path.js';
 
 /** Limits of the file tools. */
 export interface FileToolLimits {
@@ -34,7 +40,13 @@ export function createFileTools(root: string, limits: FileToolLimits) {
     input: z.object({
       path: z.string().describe('Path relative to the served folder, e.g. notes/todo.md'),
       offset: z.number().int().min(0).default(0).describe('First byte to read'),
-      length: z.number().int().min(1).max(limits.maxReadBytes).optional().describe(`Bytes to read (at most ${limits.maxReadBytes})`),
+      length: z
+        .number()
+        .int()
+        .min(1)
+        .max(limits.maxReadBytes)
+        .optional()
+        .describe(`Bytes to read (at most ${limits.maxReadBytes})`),
       encoding,
     }),
     output: z.object({
@@ -53,9 +65,13 @@ export function createFileTools(root: string, limits: FileToolLimits) {
       });
       try {
         const info = await handle.stat();
-        if (info.isDirectory()) throw new FileAccessError(`${args.path} is a folder; use list_files`);
+        if (info.isDirectory())
+          throw new FileAccessError(`${args.path} is a folder; use list_files`);
         if (!info.isFile()) throw new FileAccessError(`${args.path} is not a regular file`);
-        const length = Math.max(0, Math.min(args.length ?? limits.maxReadBytes, info.size - args.offset));
+        const length = Math.max(
+          0,
+          Math.min(args.length ?? limits.maxReadBytes, info.size - args.offset),
+        );
         const buffer = Buffer.alloc(length);
         const { bytesRead } = await handle.read(buffer, 0, length, args.offset);
         const bytes = buffer.subarray(0, bytesRead);
@@ -66,7 +82,9 @@ export function createFileTools(root: string, limits: FileToolLimits) {
           try {
             content = strictUtf8.decode(bytes);
           } catch {
-            throw new FileAccessError(`${args.path} is not UTF-8 text in this range; read it with encoding "base64"`);
+            throw new FileAccessError(
+              `${args.path} is not UTF-8 text in this range; read it with encoding "base64"`,
+            );
           }
         }
         const result = {
@@ -99,19 +117,37 @@ export function createFileTools(root: string, limits: FileToolLimits) {
     }),
     output: z.object({ path: z.string(), bytes: z.number() }),
     handler: async (args) => {
-      const data = args.encoding === 'base64' ? Buffer.from(args.content, 'base64') : Buffer.from(args.content, 'utf8');
+      const data =
+        args.encoding === 'base64'
+          ? Buffer.from(args.content, 'base64')
+          : Buffer.from(args.content, 'utf8');
       if (data.length > limits.maxWriteBytes) {
-        throw new FileAccessError(`the content is ${data.length} bytes; at most ${limits.maxWriteBytes} are accepted`);
+        throw new FileAccessError(
+          `the content is ${data.length} bytes; at most ${limits.maxWriteBytes} are accepted`,
+        );
       }
       const target = await resolveForWriting(root, args.path, args.createFolders);
       await writeFileAtomically(target, data);
       const result = { path: displayPath(root, target), bytes: data.length };
-      return { content: [{ type: 'text', text: `wrote ${result.bytes} bytes to ${result.path}` }], structuredContent: result };
+      return {
+        content: [{ type: 'text', text: `wrote ${result.bytes} bytes to ${result.path}` }],
+        structuredContent: result,
+      };
     },
   });
 
-  const entryType = (entry: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }) =>
-    entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'directory' : entry.isFile() ? 'file' : 'other';
+  const entryType = (entry: {
+    isFile(): boolean;
+    isDirectory(): boolean;
+    isSymbolicLink(): boolean;
+  }) =>
+    entry.isSymbolicLink()
+      ? 'symlink'
+      : entry.isDirectory()
+        ? 'directory'
+        : entry.isFile()
+          ? 'file'
+          : 'other';
 
   const listFiles = defineTool({
     name: 'list_files',
@@ -119,16 +155,31 @@ export function createFileTools(root: string, limits: FileToolLimits) {
     description: `List the entries of a folder under the served folder, with type, size and modification time (at most ${limits.maxListEntries}). Symbolic links are shown, not followed.`,
     scopes: ['files:list'],
     annotations: { readOnlyHint: true, openWorldHint: false },
-    input: z.object({ path: z.string().default('.').describe('Folder relative to the served folder; . is the served folder itself') }),
+    input: z.object({
+      path: z
+        .string()
+        .default('.')
+        .describe('Folder relative to the served folder; . is the served folder itself'),
+    }),
     output: z.object({
       path: z.string(),
-      entries: z.array(z.object({ name: z.string(), type: z.enum(['file', 'directory', 'symlink', 'other']), size: z.number(), modified: z.string() })),
+      entries: z.array(
+        z.object({
+          name: z.string(),
+          type: z.enum(['file', 'directory', 'symlink', 'other']),
+          size: z.number(),
+          modified: z.string(),
+        }),
+      ),
       truncated: z.boolean(),
     }),
     handler: async (args) => {
       const real = await resolveForReading(root, args.path);
-      if (!(await stat(real)).isDirectory()) throw new FileAccessError(`${args.path} is not a folder`);
-      const names = (await readdir(real, { withFileTypes: true })).filter((entry) => !TEMPORARY_FILE.test(entry.name));
+      if (!(await stat(real)).isDirectory())
+        throw new FileAccessError(`${args.path} is not a folder`);
+      const names = (await readdir(real, { withFileTypes: true })).filter(
+        (entry) => !TEMPORARY_FILE.test(entry.name),
+      );
       names.sort((a, b) => a.name.localeCompare(b.name));
       const shown = names.slice(0, limits.maxListEntries);
       const entries = await Promise.all(
@@ -142,9 +193,19 @@ export function createFileTools(root: string, limits: FileToolLimits) {
           };
         }),
       );
-      const result = { path: displayPath(root, real), entries, truncated: names.length > shown.length };
-      const lines = entries.map((entry) => `${entry.type.padEnd(9)} ${String(entry.size).padStart(10)}  ${entry.name}${entry.type === 'directory' ? '/' : ''}`);
-      return { content: [{ type: 'text', text: lines.join('\n') || '(empty folder)' }], structuredContent: result };
+      const result = {
+        path: displayPath(root, real),
+        entries,
+        truncated: names.length > shown.length,
+      };
+      const lines = entries.map(
+        (entry) =>
+          `${entry.type.padEnd(9)} ${String(entry.size).padStart(10)}  ${entry.name}${entry.type === 'directory' ? '/' : ''}`,
+      );
+      return {
+        content: [{ type: 'text', text: lines.join('\n') || '(empty folder)' }],
+        structuredContent: result,
+      };
     },
   });
 

@@ -23,18 +23,70 @@ export interface FileServerOptions {
 
 /** Each flag, its environment variable, and what it does: the source of `--help`. */
 const FLAGS = {
-  root: { type: 'string', env: 'FILE_SERVER_ROOT', help: 'the folder served (created if missing)', default: './files' },
-  host: { type: 'string', env: 'FILE_SERVER_HOST', help: 'the address to bind', default: '127.0.0.1' },
-  port: { type: 'string', env: 'FILE_SERVER_PORT', help: 'the port; 0 picks a free one', default: '8080' },
-  issuer: { type: 'string', env: 'FILE_SERVER_ISSUER', help: 'an OpenID Connect / OAuth 2.1 issuer to trust (no embedded server then)' },
-  'jwks-uri': { type: 'string', env: 'FILE_SERVER_JWKS_URI', help: "the issuer's JWKS URL, instead of discovery" },
-  casdoor: { type: 'string', env: 'FILE_SERVER_CASDOOR', help: 'a Casdoor origin: issuer, JWKS at /.well-known/jwks, Casdoor shorthand scopes' },
-  audience: { type: 'string', multiple: true, env: 'FILE_SERVER_AUDIENCE', help: 'an accepted token audience (repeatable; default the resource URL)' },
-  resource: { type: 'string', env: 'FILE_SERVER_RESOURCE', help: 'the public URL of the MCP endpoint, e.g. behind a proxy' },
-  stdio: { type: 'boolean', env: 'FILE_SERVER_STDIO', help: 'serve on stdio instead; the token comes from MCP_ACCESS_TOKEN' },
-  'tls-cert': { type: 'string', env: 'FILE_SERVER_TLS_CERT', help: 'serve HTTPS and WSS with this certificate (PEM file)' },
-  'tls-key': { type: 'string', env: 'FILE_SERVER_TLS_KEY', help: 'the private key of --tls-cert (PEM file)' },
-  'allow-insecure-http': { type: 'boolean', env: 'FILE_SERVER_ALLOW_INSECURE_HTTP', help: 'allow plain HTTP on a non-loopback address (a TLS proxy is in front)' },
+  root: {
+    type: 'string',
+    env: 'FILE_SERVER_ROOT',
+    help: 'the folder served (created if missing)',
+    default: './files',
+  },
+  host: {
+    type: 'string',
+    env: 'FILE_SERVER_HOST',
+    help: 'the address to bind',
+    default: '127.0.0.1',
+  },
+  port: {
+    type: 'string',
+    env: 'FILE_SERVER_PORT',
+    help: 'the port; 0 picks a free one',
+    default: '8080',
+  },
+  issuer: {
+    type: 'string',
+    env: 'FILE_SERVER_ISSUER',
+    help: 'an OpenID Connect / OAuth 2.1 issuer to trust (no embedded server then)',
+  },
+  'jwks-uri': {
+    type: 'string',
+    env: 'FILE_SERVER_JWKS_URI',
+    help: "the issuer's JWKS URL, instead of discovery",
+  },
+  casdoor: {
+    type: 'string',
+    env: 'FILE_SERVER_CASDOOR',
+    help: 'a Casdoor origin: issuer, JWKS at /.well-known/jwks, Casdoor shorthand scopes',
+  },
+  audience: {
+    type: 'string',
+    multiple: true,
+    env: 'FILE_SERVER_AUDIENCE',
+    help: 'an accepted token audience (repeatable; default the resource URL)',
+  },
+  resource: {
+    type: 'string',
+    env: 'FILE_SERVER_RESOURCE',
+    help: 'the public URL of the MCP endpoint, e.g. behind a proxy',
+  },
+  stdio: {
+    type: 'boolean',
+    env: 'FILE_SERVER_STDIO',
+    help: 'serve on stdio instead; the token comes from MCP_ACCESS_TOKEN',
+  },
+  'tls-cert': {
+    type: 'string',
+    env: 'FILE_SERVER_TLS_CERT',
+    help: 'serve HTTPS and WSS with this certificate (PEM file)',
+  },
+  'tls-key': {
+    type: 'string',
+    env: 'FILE_SERVER_TLS_KEY',
+    help: 'the private key of --tls-cert (PEM file)',
+  },
+  'allow-insecure-http': {
+    type: 'boolean',
+    env: 'FILE_SERVER_ALLOW_INSECURE_HTTP',
+    help: 'allow plain HTTP on a non-loopback address (a TLS proxy is in front)',
+  },
   help: { type: 'boolean', env: undefined, help: 'show this help' },
 } as const;
 
@@ -42,7 +94,12 @@ const FLAGS = {
 export function helpText(): string {
   const rows = Object.entries(FLAGS).map(([name, flag]) => {
     const value = flag.type === 'string' ? ' VALUE' : '';
-    const extra = [('default' in flag && flag.default) ? `default ${flag.default}` : '', flag.env ? `env ${flag.env}` : ''].filter(Boolean).join('; ');
+    const extra = [
+      'default' in flag && flag.default ? `default ${flag.default}` : '',
+      flag.env ? `env ${flag.env}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     return `  --${name}${value}\n      ${flag.help}${extra ? ` (${extra})` : ''}`;
   });
   return [
@@ -57,13 +114,19 @@ export function helpText(): string {
   ].join('\n');
 }
 
-const truthy = (value: string | undefined) => value !== undefined && /^(1|true|yes|on)$/i.test(value);
+const truthy = (value: string | undefined) =>
+  value !== undefined && /^(1|true|yes|on)$/i.test(value);
 
 /** Reads flags, then the environment, then defaults. Throws with a one-line reason on bad input. */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): FileServerOptions {
   const { values } = parseArgs({
     args: [...argv],
-    options: Object.fromEntries(Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('multiple' in flag && { multiple: true }) }])),
+    options: Object.fromEntries(
+      Object.entries(FLAGS).map(([name, flag]) => [
+        name,
+        { type: flag.type, ...('multiple' in flag && { multiple: true }) },
+      ]),
+    ),
     allowPositionals: false,
     strict: true,
   });
@@ -74,13 +137,18 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
     if (flag.env && env[flag.env] !== undefined && env[flag.env] !== '') return env[flag.env];
     return 'default' in flag ? flag.default : undefined;
   };
-  const flag = (name: keyof typeof FLAGS) => values[name] === true || (FLAGS[name].env !== undefined && truthy(env[FLAGS[name].env!]));
+  const flag = (name: keyof typeof FLAGS) =>
+    values[name] === true || (FLAGS[name].env !== undefined && truthy(env[FLAGS[name].env!]));
   const audienceFlags = values.audience as string[] | undefined;
-  const audiences = audienceFlags?.length ? audienceFlags : (env.FILE_SERVER_AUDIENCE?.split(/[\s,]+/).filter(Boolean) ?? []);
+  const audiences = audienceFlags?.length
+    ? audienceFlags
+    : (env.FILE_SERVER_AUDIENCE?.split(/[\s,]+/).filter(Boolean) ?? []);
   const port = Number(text('port'));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not ${text('port')}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a number from 0 to 65535, not ${text('port')}`);
   if (text('issuer') && text('casdoor')) throw new Error('give --issuer or --casdoor, not both');
-  if (Boolean(text('tls-cert')) !== Boolean(text('tls-key'))) throw new Error('--tls-cert and --tls-key go together');
+  if (Boolean(text('tls-cert')) !== Boolean(text('tls-key')))
+    throw new Error('--tls-cert and --tls-key go together');
   return {
     root: text('root')!,
     host: text('host')!,

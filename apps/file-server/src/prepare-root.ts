@@ -5,13 +5,17 @@ import { resolve } from 'node:path';
 /** Creates the served folder if missing and checks it can be read and written; returns its real path. */
 export async function prepareRoot(root: string): Promise<string> {
   const absolute = resolve(root);
-  try {
-    await mkdir(absolute, { recursive: true });
-  } catch (error) {
-    throw new Error(`the folder ${absolute} cannot be created: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  const existing = await stat(absolute).catch(() => undefined);
+  if (existing && !existing.isDirectory()) throw new Error(`${absolute} is not a folder`);
+  if (!existing) {
+    try {
+      await mkdir(absolute, { recursive: true });
+    } catch (error) {
+      throw new Error(
+        `the folder ${absolute} cannot be created: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
   }
-  const info = await stat(absolute);
-  if (!info.isDirectory()) throw new Error(`${absolute} is not a folder`);
   try {
     await access(absolute, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch {

@@ -14,7 +14,11 @@ import {
 import { type RunningHttpServer, startHttpServer } from '@portcullis/streamable-http';
 import { attachWebSocketServer, type WebSocketEndpoint } from '@portcullis/websocket';
 import type { Logger } from 'pino';
-import { type EmbeddedAuthorization, issueDevelopmentTokens, startEmbeddedAuthorizationServer } from './embedded-authorization-server.js';
+import {
+  type EmbeddedAuthorization,
+  issueDevelopmentTokens,
+  startEmbeddedAuthorizationServer,
+} from './embedded-authorization-server.js';
 import { createFileTools, type FileToolLimits } from './file-tools.js';
 import type { FileServerOptions } from './options.js';
 import { prepareRoot } from './prepare-root.js';
@@ -24,7 +28,11 @@ import { probeIssuer } from './probe-issuer.js';
 export const WEBSOCKET_PATH = '/mcp/ws';
 
 /** Default limits: 1 MiB per read, 16 MiB per write, 10 000 entries per listing. */
-export const DEFAULT_LIMITS: FileToolLimits = { maxReadBytes: 1 << 20, maxWriteBytes: 16 << 20, maxListEntries: 10_000 };
+export const DEFAULT_LIMITS: FileToolLimits = {
+  maxReadBytes: 1 << 20,
+  maxWriteBytes: 16 << 20,
+  maxListEntries: 10_000,
+};
 
 /** Where the trusted tokens come from. */
 interface Trust {
@@ -52,21 +60,39 @@ export interface RunningFileServer {
 export async function resolveTrust(options: FileServerOptions): Promise<Trust> {
   if (options.casdoor) {
     const casdoor = casdoorEndpoints(options.casdoor);
-    return { issuer: casdoor.issuer, jwksUri: await probeIssuer(casdoor.issuer, options.jwksUri ?? casdoor.jwksUri), casdoor: true };
+    return {
+      issuer: casdoor.issuer,
+      jwksUri: await probeIssuer(casdoor.issuer, options.jwksUri ?? casdoor.jwksUri),
+      casdoor: true,
+    };
   }
-  if (options.issuer) return { issuer: options.issuer, jwksUri: await probeIssuer(options.issuer, options.jwksUri), casdoor: false };
+  if (options.issuer)
+    return {
+      issuer: options.issuer,
+      jwksUri: await probeIssuer(options.issuer, options.jwksUri),
+      casdoor: false,
+    };
   const embedded = await startEmbeddedAuthorizationServer();
   return { issuer: embedded.issuer, jwksUri: embedded.jwksUri, casdoor: false, embedded };
 }
 
 /** Builds the protected server for a resource URL: file tools under their scopes, the trusted issuer. */
-export function createFilePortcullis(root: string, resource: string, trust: Trust, options: FileServerOptions, logger: Logger, limits = DEFAULT_LIMITS): Portcullis {
+export function createFilePortcullis(
+  root: string,
+  resource: string,
+  trust: Trust,
+  options: FileServerOptions,
+  logger: Logger,
+  limits = DEFAULT_LIMITS,
+): Portcullis {
   return createPortcullis({
     resource,
     server: { name: 'portcullis-file-server', version: '0.0.0', title: 'Portcullis file server' },
     registry: createRegistry({
       tools: createFileTools(root, limits),
-      scopePolicy: trust.casdoor ? createScopePolicy({ implications: casdoorScopeImplications }) : undefined,
+      scopePolicy: trust.casdoor
+        ? createScopePolicy({ implications: casdoorScopeImplications })
+        : undefined,
     }),
     verifier: createJwtVerifier({
       issuers: [{ issuer: trust.issuer, jwksUri: trust.jwksUri }],
@@ -96,8 +122,17 @@ function logRequests(http: RunningHttpServer, logger: Logger) {
           path,
           status: res.statusCode,
           ms: Math.round((performance.now() - started) * 10) / 10,
-          ...(req.auth && { issuer: req.auth.issuer, subject: req.auth.subject, client: req.auth.clientId }),
-          decision: res.statusCode < 400 ? 'allowed' : res.statusCode === 401 || res.statusCode === 403 ? 'denied' : 'failed',
+          ...(req.auth && {
+            issuer: req.auth.issuer,
+            subject: req.auth.subject,
+            client: req.auth.clientId,
+          }),
+          decision:
+            res.statusCode < 400
+              ? 'allowed'
+              : res.statusCode === 401 || res.statusCode === 403
+                ? 'denied'
+                : 'failed',
         },
         'request',
       );
@@ -107,9 +142,14 @@ function logRequests(http: RunningHttpServer, logger: Logger) {
 
 function portInUse(error: unknown, options: FileServerOptions): Error {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new Error(`port ${options.port} on ${options.host} is already in use`);
-  if (code === 'EACCES') return new Error(`port ${options.port} on ${options.host} needs privileges this user does not have`);
-  if (code === 'EADDRNOTAVAIL') return new Error(`${options.host} is not an address of this machine`);
+  if (code === 'EADDRINUSE')
+    return new Error(`port ${options.port} on ${options.host} is already in use`);
+  if (code === 'EACCES')
+    return new Error(
+      `port ${options.port} on ${options.host} needs privileges this user does not have`,
+    );
+  if (code === 'EADDRNOTAVAIL')
+    return new Error(`${options.host} is not an address of this machine`);
   return error as Error;
 }
 
@@ -118,11 +158,19 @@ function portInUse(error: unknown, options: FileServerOptions): Error {
  * one), Streamable HTTP at `/mcp`, WebSocket at `/mcp/ws`, the Protected Resource Metadata and
  * `/healthz` on one port. Throws with a one-line reason when it cannot start.
  */
-export async function startFileServer(options: FileServerOptions, logger: Logger): Promise<RunningFileServer> {
-  const tls = options.tlsCert && options.tlsKey ? { cert: await readFile(options.tlsCert), key: await readFile(options.tlsKey) } : undefined;
+export async function startFileServer(
+  options: FileServerOptions,
+  logger: Logger,
+): Promise<RunningFileServer> {
+  const tls =
+    options.tlsCert && options.tlsKey
+      ? { cert: await readFile(options.tlsCert), key: await readFile(options.tlsKey) }
+      : undefined;
   const loopback = isLoopbackHostname(options.host);
   if (!loopback && !tls && !options.allowInsecureHttp) {
-    throw new Error(`refusing plain HTTP on ${options.host}: tokens would cross the network in clear text (use --tls-cert/--tls-key, or --allow-insecure-http behind a TLS proxy)`);
+    throw new Error(
+      `refusing plain HTTP on ${options.host}: tokens would cross the network in clear text (use --tls-cert/--tls-key, or --allow-insecure-http behind a TLS proxy)`,
+    );
   }
   const root = await prepareRoot(options.root);
   const trust = await resolveTrust(options);
@@ -134,8 +182,15 @@ export async function startFileServer(options: FileServerOptions, logger: Logger
       tls,
       maxBodyBytes: Math.ceil(DEFAULT_LIMITS.maxWriteBytes * 1.4) + 4096,
       portcullis: ({ origin }) => {
-        const publicOrigin = loopback || options.resource ? origin : origin.replace(options.host, 'localhost');
-        return createFilePortcullis(root, options.resource ?? `${publicOrigin}/mcp`, trust, options, logger);
+        const publicOrigin =
+          loopback || options.resource ? origin : origin.replace(options.host, 'localhost');
+        return createFilePortcullis(
+          root,
+          options.resource ?? `${publicOrigin}/mcp`,
+          trust,
+          options,
+          logger,
+        );
       },
     });
   } catch (error) {
@@ -143,7 +198,9 @@ export async function startFileServer(options: FileServerOptions, logger: Logger
     throw portInUse(error, options);
   }
   logRequests(http, logger);
-  const websocket: WebSocketEndpoint = attachWebSocketServer(http.server, http.portcullis, { path: WEBSOCKET_PATH });
+  const websocket: WebSocketEndpoint = attachWebSocketServer(http.server, http.portcullis, {
+    path: WEBSOCKET_PATH,
+  });
   const resource = http.portcullis.resource;
   const development = trust.embedded && (await issueDevelopmentTokens(trust.embedded, resource));
   const websocketUrl = `${tls ? 'wss' : 'ws'}://${new URL(http.address.origin).host}${WEBSOCKET_PATH}`;

@@ -4,7 +4,13 @@ import { fileURLToPath } from 'node:url';
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 /** How tests run the CLI from its TypeScript source, without a build. */
-export const CLI_COMMAND = [process.execPath, '--conditions=@portcullis/source', '--import', 'tsx', cli] as const;
+export const CLI_COMMAND = [
+  process.execPath,
+  '--conditions=@portcullis/source',
+  '--import',
+  'tsx',
+  cli,
+] as const;
 export const CLI_CWD = cwd;
 
 /** A file server running as a real child process, with what its banner printed. */
@@ -19,8 +25,14 @@ export interface CliProcess {
 }
 
 /** Runs the CLI with `args` and waits for its banner (or its exit). */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliProcess> {
-  const child = spawn(CLI_COMMAND[0], [...CLI_COMMAND.slice(1), ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliProcess> {
+  const child = spawn(CLI_COMMAND[0], [...CLI_COMMAND.slice(1), ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk) => {
     output.stdout += chunk;
@@ -28,14 +40,18 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   child.stderr.on('data', (chunk) => {
     output.stderr += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   let done = false;
   void exited.then(() => {
     done = true;
   });
-  while (!done && !/Claude Desktop|Get tokens from/.test(output.stdout)) await new Promise((resolve) => setTimeout(resolve, 25));
+  while (!done && !/Claude Desktop|Get tokens from/.test(output.stdout))
+    await new Promise((resolve) => setTimeout(resolve, 25));
   const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(output.stdout)?.[1] ?? '';
-  const tokenAfter = (label: string) => new RegExp(`${label}[^\\n]*\\n\\s+(\\S+)`).exec(output.stdout)?.[1] ?? '';
+  const tokenAfter = (label: string) =>
+    new RegExp(`${label}[^\\n]*\\n\\s+(\\S+)`).exec(output.stdout)?.[1] ?? '';
   return {
     child,
     url: field('MCP \\(HTTP\\)'),

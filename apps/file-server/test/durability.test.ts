@@ -17,11 +17,23 @@ const content = (letter: string, size: number) => letter.repeat(size);
 function postAndForget(url: string, token: string, message: unknown): Promise<void> {
   return new Promise((resolve) => {
     const body = JSON.stringify(message);
-    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.once('end', resolve);
-      res.once('error', () => resolve());
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.once('end', resolve);
+        res.once('error', () => resolve());
+      },
+    );
     req.once('error', () => resolve());
     req.once('close', () => setTimeout(resolve, 10));
     req.end(body);
@@ -51,12 +63,15 @@ describe('writes are atomic', () => {
     for (const [index, delay] of delays.entries()) {
       const letter = String.fromCharCode(66 + index);
       sizes[letter] = (5 + (index % 3)) * MIB;
-      const server = await runCli(["--port", "0", "--root", root]);
+      const server = await runCli(['--port', '0', '--root', root]);
       const write = postAndForget(server.url, server.tokens.readWrite, {
         jsonrpc: '2.0',
         id: 1,
         method: 'tools/call',
-        params: { name: 'write_file', arguments: { path: 'big.txt', content: content(letter, sizes[letter]!) } },
+        params: {
+          name: 'write_file',
+          arguments: { path: 'big.txt', content: content(letter, sizes[letter]!) },
+        },
       });
       await new Promise((resolve) => setTimeout(resolve, delay));
       server.child.kill('SIGKILL');
@@ -68,7 +83,9 @@ describe('writes are atomic', () => {
     }
     const names = await readdir(root);
     const interrupted = names.filter((name) => name.startsWith('.portcullis-write-')).length;
-    console.log(`kill -9 during writes: versions on disk after each kill: ${outcomes.join(' ')}; ${interrupted} kill(s) landed inside a write (temporary file left, target intact)`);
+    console.log(
+      `kill -9 during writes: versions on disk after each kill: ${outcomes.join(' ')}; ${interrupted} kill(s) landed inside a write (temporary file left, target intact)`,
+    );
     const visible = names.filter((name) => !name.startsWith('.portcullis-write-'));
     expect(visible).toEqual(['big.txt']);
   }, 120_000);
@@ -77,11 +94,20 @@ describe('writes are atomic', () => {
     let server: RunningFileServer;
     let clients: Client[];
     beforeAll(async () => {
-      server = await startFileServer(parseOptions(['--port', '0', '--root', root], {}), pino({ level: 'silent' }));
+      server = await startFileServer(
+        parseOptions(['--port', '0', '--root', root], {}),
+        pino({ level: 'silent' }),
+      );
       clients = await Promise.all(
         [1, 2].map(async () => {
           const client = new Client({ name: 'writer', version: '1.0.0' });
-          await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: `Bearer ${server.development!.tokens.readWrite}` } } }));
+          await client.connect(
+            new StreamableHTTPClientTransport(new URL(server.url), {
+              requestInit: {
+                headers: { authorization: `Bearer ${server.development!.tokens.readWrite}` },
+              },
+            }),
+          );
           return client;
         }),
       );
@@ -95,13 +121,23 @@ describe('writes are atomic', () => {
       const sizes = { X: 3 * MIB, Y: 3 * MIB + 17 };
       for (let round = 0; round < 5; round += 1) {
         const results = await Promise.all([
-          clients[0]!.callTool({ name: 'write_file', arguments: { path: 'shared.txt', content: content('X', sizes.X) } }),
-          clients[1]!.callTool({ name: 'write_file', arguments: { path: 'shared.txt', content: content('Y', sizes.Y) } }),
+          clients[0]!.callTool({
+            name: 'write_file',
+            arguments: { path: 'shared.txt', content: content('X', sizes.X) },
+          }),
+          clients[1]!.callTool({
+            name: 'write_file',
+            arguments: { path: 'shared.txt', content: content('Y', sizes.Y) },
+          }),
         ]);
         expect(results.map((result) => result.isError ?? false)).toEqual([false, false]);
-        expect(wholeVersion(await readFile(join(root, 'shared.txt'), 'utf8'), sizes)).toMatch(/^[XY]$/);
+        expect(wholeVersion(await readFile(join(root, 'shared.txt'), 'utf8'), sizes)).toMatch(
+          /^[XY]$/,
+        );
       }
-      expect((await readdir(root)).filter((name) => name.startsWith('.portcullis-write-'))).toEqual([]);
+      expect((await readdir(root)).filter((name) => name.startsWith('.portcullis-write-'))).toEqual(
+        [],
+      );
     });
   });
 });

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_COMMAND, CLI_CWD, type CliProcess, runCli } from './cli-process.js';
 
 const text = (result: object) => (result as { content: Array<{ text: string }> }).content[0]!.text;
-const structured = (result: object) => (result as { structuredContent: Record<string, unknown> }).structuredContent;
+const structured = (result: object) =>
+  (result as { structuredContent: Record<string, unknown> }).structuredContent;
 
 describe('the file server end to end, on all three transports', () => {
   let root: string;
@@ -28,12 +29,24 @@ describe('the file server end to end, on all three transports', () => {
   });
 
   const transports: Record<string, (token: string) => Transport> = {
-    'Streamable HTTP': (token) => new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+    'Streamable HTTP': (token) =>
+      new StreamableHTTPClientTransport(new URL(server.url), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
     WebSocket: (token) => new WebSocketClientTransport(server.websocketUrl, { token }),
     stdio: (token) =>
       new StdioClientTransport({
         command: CLI_COMMAND[0],
-        args: [...CLI_COMMAND.slice(1), '--stdio', '--issuer', server.issuer, '--resource', server.url, '--root', root],
+        args: [
+          ...CLI_COMMAND.slice(1),
+          '--stdio',
+          '--issuer',
+          server.issuer,
+          '--resource',
+          server.url,
+          '--root',
+          root,
+        ],
         env: { PATH: process.env.PATH ?? '', MCP_ACCESS_TOKEN: token },
         cwd: CLI_CWD,
         stderr: 'pipe',
@@ -46,15 +59,35 @@ describe('the file server end to end, on all three transports', () => {
         const client = new Client({ name: `e2e-${name}`, version: '1.0.0' });
         await client.connect(transportFor(server.tokens.readWrite));
         try {
-          expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['list_files', 'read_file', 'write_file']);
+          expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+            'list_files',
+            'read_file',
+            'write_file',
+          ]);
           const file = `${name.replace(/\W/g, '-')}/hello.txt`;
-          const written = await client.callTool({ name: 'write_file', arguments: { path: file, content: `hello over ${name}`, createFolders: true } });
+          const written = await client.callTool({
+            name: 'write_file',
+            arguments: { path: file, content: `hello over ${name}`, createFolders: true },
+          });
           expect(structured(written)).toEqual({ path: file, bytes: `hello over ${name}`.length });
           const read = await client.callTool({ name: 'read_file', arguments: { path: file } });
           expect(text(read)).toBe(`hello over ${name}`);
-          expect(structured(read)).toMatchObject({ path: file, size: `hello over ${name}`.length, eof: true, encoding: 'utf8' });
-          const listed = await client.callTool({ name: 'list_files', arguments: { path: name.replace(/\W/g, '-') } });
-          expect((structured(listed).entries as Array<{ name: string; type: string }>).map((entry) => [entry.name, entry.type])).toEqual([['hello.txt', 'file']]);
+          expect(structured(read)).toMatchObject({
+            path: file,
+            size: `hello over ${name}`.length,
+            eof: true,
+            encoding: 'utf8',
+          });
+          const listed = await client.callTool({
+            name: 'list_files',
+            arguments: { path: name.replace(/\W/g, '-') },
+          });
+          expect(
+            (structured(listed).entries as Array<{ name: string; type: string }>).map((entry) => [
+              entry.name,
+              entry.type,
+            ]),
+          ).toEqual([['hello.txt', 'file']]);
         } finally {
           await client.close();
         }
@@ -64,9 +97,16 @@ describe('the file server end to end, on all three transports', () => {
         const client = new Client({ name: `e2e-${name}-ro`, version: '1.0.0' });
         await client.connect(transportFor(server.tokens.readOnly));
         try {
-          expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['list_files', 'read_file']);
-          expect((await client.callTool({ name: 'list_files', arguments: {} })).isError).toBeFalsy();
-          const refused = await client.callTool({ name: 'write_file', arguments: { path: 'nope.txt', content: 'x' } }).catch((error: Error) => error);
+          expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+            'list_files',
+            'read_file',
+          ]);
+          expect(
+            (await client.callTool({ name: 'list_files', arguments: {} })).isError,
+          ).toBeFalsy();
+          const refused = await client
+            .callTool({ name: 'write_file', arguments: { path: 'nope.txt', content: 'x' } })
+            .catch((error: Error) => error);
           expect(refused).toBeInstanceOf(Error);
           expect((refused as Error).message).toContain('insufficient_scope');
         } finally {
@@ -78,30 +118,76 @@ describe('the file server end to end, on all three transports', () => {
 
   it('serves the plain JSON client of the seed example (no session id, 2024-11-05, Accept */*)', async () => {
     const post = async (body: unknown) => {
-      const response = await fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${server.tokens.readOnly}`, 'content-type': 'application/json', accept: '*/*' }, body: JSON.stringify(body) });
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${server.tokens.readOnly}`,
+          'content-type': 'application/json',
+          accept: '*/*',
+        },
+        body: JSON.stringify(body),
+      });
       const raw = await response.text();
       return { status: response.status, json: raw ? JSON.parse(raw) : undefined };
     };
-    const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'python-client', version: '1.0.0' } } });
+    const init = await post({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2024-11-05',
+        capabilities: {},
+        clientInfo: { name: 'python-client', version: '1.0.0' },
+      },
+    });
     expect(init.json.result.protocolVersion).toBe('2024-11-05');
     expect((await post({ jsonrpc: '2.0', method: 'notifications/initialized' })).status).toBe(202);
     const list = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
-    expect(list.json.result.tools.map((tool: { name: string }) => tool.name).sort()).toEqual(['list_files', 'read_file']);
-    const denied = await post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'write_file', arguments: { path: 'a.txt', content: 'x' } } });
+    expect(list.json.result.tools.map((tool: { name: string }) => tool.name).sort()).toEqual([
+      'list_files',
+      'read_file',
+    ]);
+    const denied = await post({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'write_file', arguments: { path: 'a.txt', content: 'x' } },
+    });
     expect(denied.status).toBe(403);
     expect(denied.json.error).toEqual({
       code: -32001,
       message: 'insufficient_scope',
-      data: { tool: 'write_file', required_scope: 'files:write', required_scopes: ['files:write'], granted_scopes: ['files:read', 'files:list'] },
+      data: {
+        tool: 'write_file',
+        required_scope: 'files:write',
+        required_scopes: ['files:write'],
+        granted_scopes: ['files:read', 'files:list'],
+      },
     });
   });
 
   it('logs one structured line per request with the caller and the decision, never a token or file contents', async () => {
-    const lines = server.output.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const lines = server.output.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
     const requests = lines.filter((line) => line.msg === 'request');
     expect(requests.length).toBeGreaterThan(5);
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/mcp', status: 403, decision: 'denied', subject: 'file-server-dev-client' }));
-    expect(lines).toContainEqual(expect.objectContaining({ msg: 'access_denied', audit: expect.objectContaining({ target: 'write_file', missingScopes: ['files:write'] }) }));
+    expect(requests).toContainEqual(
+      expect.objectContaining({
+        method: 'POST',
+        path: '/mcp',
+        status: 403,
+        decision: 'denied',
+        subject: 'file-server-dev-client',
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'access_denied',
+        audit: expect.objectContaining({ target: 'write_file', missingScopes: ['files:write'] }),
+      }),
+    );
     expect(server.output.stderr).not.toContain(server.tokens.readWrite);
     expect(server.output.stderr).not.toContain(server.tokens.readOnly);
     expect(server.output.stderr).not.toContain('hello over');
