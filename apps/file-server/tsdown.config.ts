@@ -1,11 +1,11 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/cli.ts'],
+  entry: ['src/cli.ts', 'src/index.ts'],
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  dts: false,
+  dts: true,
   sourcemap: true,
   clean: true,
 });

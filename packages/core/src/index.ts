@@ -137,4 +137,4 @@ export {
 } from './server-factory.js';
 export type { TokenVerifier, WarningHandler } from './token-verifier.js';
 export { warnOnStderr } from './token-verifier.js';
-export { formatBearerChallenge } from './www-authenticate.js';
+export { formatBearerChallenge, parseBearerChallenge } from './www-authenticate.js';

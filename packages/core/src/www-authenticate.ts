@@ -12,3 +12,24 @@ export function formatBearerChallenge(params: Record<string, string | undefined>
     .map(([name, value]) => `${name}=${quote(value)}`);
   return pairs.length === 0 ? 'Bearer' : `Bearer ${pairs.join(', ')}`;
 }
+
+/**
+ * Reads the parameters of a `Bearer` challenge (`WWW-Authenticate: Bearer realm="x", scope="a b"`),
+ * for clients: quoted or token values, escapes undone, names lower-cased. Returns `undefined`
+ * when the header holds no Bearer challenge.
+ */
+export function parseBearerChallenge(
+  header: string | null | undefined,
+): Record<string, string> | undefined {
+  if (!header) return undefined;
+  const match = /(?:^|,\s*)Bearer(?:\s+|$)/i.exec(header);
+  if (!match) return undefined;
+  const params: Record<string, string> = {};
+  const pattern = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*(?:,\s*|$)/y;
+  pattern.lastIndex = match.index + match[0].length;
+  for (let found = pattern.exec(header); found; found = pattern.exec(header)) {
+    params[found[1]!.toLowerCase()] =
+      found[2] !== undefined ? found[2].replace(/\\(.)/g, '$1') : found[3]!;
+  }
+  return params;
+}

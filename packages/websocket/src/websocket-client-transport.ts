@@ -10,8 +10,11 @@ import {
 
 /** Options for {@link WebSocketClientTransport}. */
 export interface WebSocketClientTransportOptions {
-  /** The bearer token, or a function returning the current one when the connection opens. */
-  token?: string | (() => string | Promise<string>);
+  /**
+   * The bearer token, or a function returning the current one when the connection opens (or
+   * nothing, to learn the server's challenge from a refused upgrade).
+   */
+  token?: string | (() => string | undefined | Promise<string | undefined>);
   /**
    * Where the token goes: the `Authorization` header (default), or a `bearer.<base64url>`
    * subprotocol entry next to `mcp`, which is what browsers must use.
@@ -46,6 +49,9 @@ export class WebSocketClientTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: Transport['onmessage'];
+
+  /** The protocol revision negotiated by `initialize` (set by the SDK client). */
+  protocolVersion: string | undefined;
 
   /** The close code and reason the connection ended with, once it has. */
   closeCode: number | undefined;
@@ -136,6 +142,11 @@ export class WebSocketClientTransport implements Transport {
       }
       this.onmessage?.(message);
     });
+  }
+
+  /** Called by the SDK client once `initialize` has negotiated a revision. */
+  setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
   }
 
   async send(message: JSONRPCMessage): Promise<void> {

@@ -1,0 +1,136 @@
+import { decodeJwt } from 'jose';
+
+/** How the client authenticates at the token endpoint. */
+export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
+
+/** Options for {@link TokenClient}. */
+export interface TokenClientOptions {
+  clientId: string;
+  clientSecret: string;
+  /** Scopes asked for at first. */
+  scopes: readonly string[];
+  /** Renew this many seconds before `exp`. Default 30. */
+  renewBeforeSeconds?: number;
+}
+
+/** A token endpoint's refusal, with its OAuth error code. */
+export class TokenError extends Error {
+  override readonly name = 'TokenError';
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Gets access tokens with the client credentials grant and keeps the current one until shortly
+ * before it expires. Casdoor-compatible: credentials go in the form body unless the server
+ * says it prefers HTTP Basic; the other method is tried once if the first is refused. The
+ * secret is only ever sent to the token endpoint.
+ */
+export class TokenClient {
+  /** Where tokens come from; set directly or by discovery. */
+  endpoint: string | undefined;
+  /** RFC 8707 resource indicator sent with every token request: the MCP endpoint. */
+  resource: string | undefined;
+  /** Preferred client authentication. */
+  authMethod: ClientAuthMethod = 'client_secret_post';
+  /** Scopes of the current token (as asked for, or as the server answered). */
+  scopes: string[];
+  /** How many token requests were made. */
+  requestCount = 0;
+
+  #token: string | undefined;
+  #expiresAt = 0;
+  readonly #renewBefore: number;
+
+  constructor(private readonly options: TokenClientOptions) {
+    this.scopes = [...options.scopes];
+    this.#renewBefore = options.renewBeforeSeconds ?? 30;
+  }
+
+  /** The current token, if any, without asking for one. */
+  get current(): string | undefined {
+    return this.#token;
+  }
+
+  /** A valid token: the cached one, or a new one (always new with `force`, or with other `scopes`). */
+  async token(request: { force?: boolean; scopes?: readonly string[] } = {}): Promise<string> {
+    const scopes = request.scopes ?? this.scopes;
+    const sameScopes =
+      scopes.length === this.scopes.length && scopes.every((scope) => this.scopes.includes(scope));
+    if (
+      !request.force &&
+      sameScopes &&
+      this.#token &&
+      Date.now() / 1000 < this.#expiresAt - this.#renewBefore
+    )
+      return this.#token;
+    try {
+      return await this.#request(scopes, this.authMethod);
+    } catch (error) {
+      if (!(error instanceof TokenError) || error.code !== 'invalid_client') throw error;
+      const other =
+        this.authMethod === 'client_secret_post' ? 'client_secret_basic' : 'client_secret_post';
+      const token = await this.#request(scopes, other);
+      this.authMethod = other;
+      return token;
+    }
+  }
+
+  async #request(scopes: readonly string[], method: ClientAuthMethod): Promise<string> {
+    if (!this.endpoint)
+      throw new TokenError(
+        'no token endpoint is known: give --token-url, or a server whose 401 names its metadata',
+        undefined,
+      );
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (scopes.length > 0) form.set('scope', scopes.join(' '));
+    if (this.resource) form.set('resource', this.resource);
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
+    if (method === 'client_secret_post') {
+      form.set('client_id', this.options.clientId);
+      form.set('client_secret', this.options.clientSecret);
+    } else {
+      const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
+      headers.authorization = `Basic ${Buffer.from(`${encode(this.options.clientId)}:${encode(this.options.clientSecret)}`).toString('base64')}`;
+    }
+    this.requestCount += 1;
+    const response = await fetch(this.endpoint, {
+      method: 'POST',
+      headers,
+      body: form,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!response.ok || typeof body.access_token !== 'string' || body.access_token === '') {
+      const code = typeof body.error === 'string' ? body.error : undefined;
+      const detail =
+        typeof body.error_description === 'string' ? `: ${body.error_description}` : '';
+      throw new TokenError(
+        `the token endpoint refused (HTTP ${response.status}${code ? `, ${code}` : ''})${detail}`,
+        code,
+      );
+    }
+    this.#token = body.access_token;
+    this.#expiresAt = expiryOf(body.access_token, body.expires_in);
+    this.scopes =
+      typeof body.scope === 'string' && body.scope ? body.scope.split(' ') : [...scopes];
+    return body.access_token;
+  }
+}
+
+function expiryOf(token: string, expiresIn: unknown): number {
+  try {
+    const { exp } = decodeJwt(token);
+    if (typeof exp === 'number') return exp;
+  } catch {
+    // An opaque token: only expires_in can tell.
+  }
+  return Date.now() / 1000 + (typeof expiresIn === 'number' ? expiresIn : 300);
+}
