@@ -92,16 +92,22 @@ export {
   type RateLimiter,
 } from './rate-limiter.js';
 export {
+  type ArgumentCheck,
+  type Completer,
   createRegistry,
   definePrompt,
   defineResource,
+  defineResourceTemplate,
   defineTool,
   insufficientScopeData,
   type PromptDefinition,
   type RegisteredEntry,
   type Registry,
   type RegistryOptions,
+  type RegisteredTemplate,
+  type ResolvedResource,
   type ResourceDefinition,
+  type ResourceTemplateDefinition,
   type ScopeDenial,
   type TargetedRequest,
   type ToolDefinition,
@@ -138,3 +144,5 @@ export {
 export type { TokenVerifier, WarningHandler } from './token-verifier.js';
 export { warnOnStderr } from './token-verifier.js';
 export { formatBearerChallenge, parseBearerChallenge } from './www-authenticate.js';
+export { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
+export type { JsonSchemaObject } from './json-schema.js';

@@ -4,6 +4,11 @@
  */
 export type {
   CallToolResult,
+  ClientCapabilities,
+  CreateMessageRequest,
+  CreateMessageResult,
+  ElicitRequest,
+  ElicitResult,
   GetPromptResult,
   JSONRPCMessage,
   LoggingLevel,

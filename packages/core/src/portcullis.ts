@@ -12,6 +12,7 @@ import {
   protectedResourceMetadataUrl,
 } from './protected-resource-metadata.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { createResourceUpdates } from './resource-updates.js';
 import type { Registry, TargetedRequest } from './registry.js';
 import { createServerFactory, type ServerFactory } from './server-factory.js';
 import type { TokenVerifier } from './token-verifier.js';
@@ -90,6 +91,8 @@ export interface Portcullis {
   challenge(error: AuthError, requestId?: JsonRpcId): Challenge;
   /** Records an audit event; never throws. */
   audit: AuditSink;
+  /** Tells every session subscribed to `uri` that the resource changed. */
+  notifyResourceUpdated(uri: string): void;
 }
 
 /** Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one. */
@@ -131,6 +134,8 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       logger.error({ err: String(error) }, 'audit sink threw');
     }
   };
+
+  const resourceUpdates = createResourceUpdates();
 
   const limit = async (auth: AuthInfo, transport?: string) => {
     if (!options.rateLimiter) return;
@@ -181,6 +186,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       requireAuth: requiresAuth,
       audit,
       logger,
+      resourceUpdates,
     }),
     async authenticate(authorization, transport) {
       if (!requiresAuth) return undefined;
@@ -226,5 +232,6 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         requestId,
       }),
     audit,
+    notifyResourceUpdated: (uri) => resourceUpdates.notify(uri),
   };
 }

@@ -3,16 +3,16 @@ import type { AuditTargetKind } from './audit.js';
 import { AuthError } from './auth-error.js';
 import type { AuthInfo } from './auth-info.js';
 import type { HandlerContext } from './handler-context.js';
-import type {
-  CallToolResult,
-  GetPromptResult,
-  ReadResourceResult,
-  ToolAnnotations,
-} from './mcp-types.js';
+import { compileJsonSchema, type JsonSchemaObject } from './json-schema.js';
+import type { CallToolResult, GetPromptResult, ReadResourceResult, ToolAnnotations } from './mcp-types.js';
 import { createScopePolicy, type ScopePolicy } from './scope-policy.js';
+import { compileUriTemplate } from './uri-template.js';
 
 /** The zod schema of a tool's arguments: always an object. */
 export type ToolInputSchema = z.ZodObject;
+
+/** Suggests values for one argument of a prompt or resource template (`completion/complete`). */
+export type Completer = (value: string, context: { arguments: Record<string, string> }) => string[] | Promise<string[]>;
 
 /** A tool, declared once with the scopes it needs. */
 export interface ToolDefinition<Input extends ToolInputSchema = ToolInputSchema> {
@@ -21,8 +21,13 @@ export interface ToolDefinition<Input extends ToolInputSchema = ToolInputSchema>
   description: string;
   /** Scopes a caller needs, all of them. An empty list: any authenticated caller. */
   scopes: readonly string[];
-  /** The arguments; validated before the handler runs. Default: no arguments. */
+  /** The arguments as a zod schema; validated before the handler runs. Default: no arguments. */
   input?: Input;
+  /**
+   * The arguments as a raw JSON Schema instead of `input` (e.g. to publish JSON Schema
+   * 2020-12 keywords as they are); compiled once and validated before the handler runs.
+   */
+  inputSchema?: JsonSchemaObject;
   /** Structured output (`structuredContent`), published as `outputSchema`. */
   output?: z.ZodObject;
   annotations?: ToolAnnotations;
@@ -40,6 +45,19 @@ export interface ResourceDefinition {
   read(uri: URL, context: HandlerContext): ReadResourceResult | Promise<ReadResourceResult>;
 }
 
+/** A family of resources named by an RFC 6570 URI template, e.g. `notes://{id}`. */
+export interface ResourceTemplateDefinition {
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  scopes: readonly string[];
+  /** Suggestions for template variables. */
+  complete?: Record<string, Completer>;
+  read(uri: URL, variables: Record<string, string>, context: HandlerContext): ReadResourceResult | Promise<ReadResourceResult>;
+}
+
 /** A prompt, declared once with the scopes needed to see and get it. */
 export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
   name: string;
@@ -48,13 +66,13 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
   scopes: readonly string[];
   /** The arguments, string-valued as the protocol requires; optional ones may be left out. */
   arguments?: Args;
+  /** Suggestions for arguments. */
+  complete?: Record<string, Completer>;
   get(args: z.output<Args>, context: HandlerContext): GetPromptResult | Promise<GetPromptResult>;
 }
 
 /** Declares a tool, inferring the handler's argument type from `input`. */
-export function defineTool<Input extends ToolInputSchema>(
-  definition: ToolDefinition<Input>,
-): ToolDefinition<Input> {
+export function defineTool<Input extends ToolInputSchema>(definition: ToolDefinition<Input>): ToolDefinition<Input> {
   return definition;
 }
 
@@ -63,10 +81,13 @@ export function defineResource(definition: ResourceDefinition): ResourceDefiniti
   return definition;
 }
 
+/** Declares a resource template. */
+export function defineResourceTemplate(definition: ResourceTemplateDefinition): ResourceTemplateDefinition {
+  return definition;
+}
+
 /** Declares a prompt, inferring the handler's argument type from `arguments`. */
-export function definePrompt<Args extends z.ZodObject>(
-  definition: PromptDefinition<Args>,
-): PromptDefinition<Args> {
+export function definePrompt<Args extends z.ZodObject>(definition: PromptDefinition<Args>): PromptDefinition<Args> {
   return definition;
 }
 
@@ -75,6 +96,7 @@ export interface RegistryOptions {
   // biome-ignore lint/suspicious/noExplicitAny: definitions of any argument shape are stored together
   tools?: ReadonlyArray<ToolDefinition<any>>;
   resources?: readonly ResourceDefinition[];
+  resourceTemplates?: readonly ResourceTemplateDefinition[];
   // biome-ignore lint/suspicious/noExplicitAny: definitions of any argument shape are stored together
   prompts?: ReadonlyArray<PromptDefinition<any>>;
   /** How granted scopes satisfy requirements, e.g. with Casdoor's shorthand scopes. */
@@ -91,10 +113,20 @@ export interface ToolListing {
   annotations?: ToolAnnotations;
 }
 
-/** A registered entry with its precomputed listing. */
+/** The outcome of validating arguments. */
+export type ArgumentCheck = { valid: true; data: unknown } | { valid: false; message: string };
+
+/** A registered entry with its precomputed listing and argument check. */
 export interface RegisteredEntry<Definition, Listing> {
   definition: Definition;
   listing: Listing;
+  /** Validates arguments against the compiled schema. */
+  check: (args: unknown) => ArgumentCheck;
+}
+
+/** A registered resource template with its compiled matcher. */
+export interface RegisteredTemplate extends RegisteredEntry<ResourceTemplateDefinition, Record<string, unknown>> {
+  match: (uri: string) => Record<string, string> | undefined;
 }
 
 /** Why a request was refused: what it targeted and which scopes were missing. */
@@ -114,54 +146,69 @@ export interface TargetedRequest {
   params?: unknown;
 }
 
+/** A resource a URI names: a fixed one, or a template with the URI's variables. */
+export type ResolvedResource =
+  | { kind: 'fixed'; entry: RegisteredEntry<ResourceDefinition, Record<string, unknown>> }
+  | { kind: 'template'; entry: RegisteredTemplate; variables: Record<string, string> };
+
 /**
- * Every tool, resource and prompt of a server with the scopes each needs. Immutable once
- * created: schemas are compiled and listings built once, and every transport shares it.
+ * Every tool, resource (fixed or templated) and prompt of a server with the scopes each needs.
+ * Immutable once created: schemas are compiled and listings built once, and every transport
+ * shares it.
  */
 export interface Registry {
   readonly tools: ReadonlyMap<string, RegisteredEntry<ToolDefinition, ToolListing>>;
-  readonly resources: ReadonlyMap<
-    string,
-    RegisteredEntry<ResourceDefinition, Record<string, unknown>>
-  >;
+  readonly resources: ReadonlyMap<string, RegisteredEntry<ResourceDefinition, Record<string, unknown>>>;
+  readonly resourceTemplates: ReadonlyMap<string, RegisteredTemplate>;
   readonly prompts: ReadonlyMap<string, RegisteredEntry<PromptDefinition, Record<string, unknown>>>;
   readonly policy: ScopePolicy;
   /** Every scope any entry needs, sorted: the `scopes_supported` of the resource metadata. */
   readonly scopes: readonly string[];
+  /** Whether any prompt or template suggests argument values. */
+  readonly hasCompletions: boolean;
+  /** The fixed resource or template a URI names, if any. */
+  resolveResource(uri: string): ResolvedResource | undefined;
   /** Whether `auth` may see and use an entry that needs `required`. */
   allows(required: readonly string[], auth: AuthInfo): boolean;
   /**
-   * The refusal for a `tools/call`, `resources/read` or `prompts/get` that `auth` may not
-   * make, or `undefined` when allowed, when the target is unknown, or for other methods.
+   * The refusal for a `tools/call`, `resources/read` (also subscribe), `prompts/get` or
+   * `completion/complete` that `auth` may not make, or `undefined` when allowed, when the
+   * target is unknown, or for other methods.
    */
   denialFor(request: TargetedRequest, auth: AuthInfo): ScopeDenial | undefined;
 }
 
 function jsonSchemaOf(schema: z.ZodObject, io: 'input' | 'output') {
-  const { $schema: _dialect, ...rest } = toJSONSchema(schema, {
-    io,
-    unrepresentable: 'any',
-  }) as Record<string, unknown>;
+  const { $schema: _dialect, ...rest } = toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   return { ...rest, type: 'object' as const };
 }
 
-function uniqueMap<D, L>(
-  kind: string,
-  entries: readonly D[],
-  keyOf: (definition: D) => string,
-  listingOf: (definition: D) => L,
-): Map<string, RegisteredEntry<D, L>> {
-  const map = new Map<string, RegisteredEntry<D, L>>();
+const zodCheck =
+  (schema: z.ZodType | undefined) =>
+  (args: unknown): ArgumentCheck => {
+    if (!schema) return { valid: true, data: args };
+    const parsed = schema.safeParse(args);
+    if (parsed.success) return { valid: true, data: parsed.data };
+    return { valid: false, message: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ') };
+  };
+
+function uniqueMap<D, E>(kind: string, entries: readonly D[], keyOf: (definition: D) => string, entryOf: (definition: D) => E): Map<string, E> {
+  const map = new Map<string, E>();
   for (const definition of entries) {
     const key = keyOf(definition);
     if (map.has(key)) throw new Error(`${kind} "${key}" is registered twice`);
-    map.set(key, { definition, listing: listingOf(definition) });
+    map.set(key, entryOf(definition));
   }
   return map;
 }
 
-const optional = <K extends string, V>(key: K, value: V | undefined) =>
-  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+const describe = (definition: { title?: string; description?: string; mimeType?: string }) => ({
+  ...optional('title', definition.title),
+  ...optional('description', definition.description),
+  ...optional('mimeType', definition.mimeType),
+});
 
 /** Data of an `insufficient_scope` error: Casdoor's shape, plus every required scope. */
 export function insufficientScopeData(
@@ -171,52 +218,42 @@ export function insufficientScopeData(
   missing: readonly string[],
   granted: readonly string[],
 ) {
-  return {
-    [kind]: target,
-    required_scope: missing[0],
-    required_scopes: [...required],
-    granted_scopes: [...granted],
-  };
+  return { [kind]: target, required_scope: missing[0], required_scopes: [...required], granted_scopes: [...granted] };
 }
 
-/** Builds a {@link Registry}, compiling each schema and listing once. */
+/** Builds a {@link Registry}, compiling each schema, template and listing once. */
 export function createRegistry(options: RegistryOptions): Registry {
   const policy = options.scopePolicy ?? createScopePolicy();
-  const tools = uniqueMap(
-    'tool',
-    options.tools ?? [],
-    (tool) => tool.name,
-    (tool): ToolListing => ({
+  const tools = uniqueMap('tool', options.tools ?? [], (tool) => tool.name, (tool) => {
+    if (tool.input && tool.inputSchema) throw new Error(`tool "${tool.name}" has both input and inputSchema; give one`);
+    const raw = tool.inputSchema && compileJsonSchema(tool.inputSchema);
+    const listing: ToolListing = {
       name: tool.name,
       ...optional('title', tool.title),
       description: tool.description,
-      inputSchema: tool.input
-        ? jsonSchemaOf(tool.input, 'input')
-        : { type: 'object', properties: {} },
+      inputSchema: tool.inputSchema ?? (tool.input ? jsonSchemaOf(tool.input, 'input') : { type: 'object', properties: {} }),
       ...optional('outputSchema', tool.output && jsonSchemaOf(tool.output, 'output')),
       ...optional('annotations', tool.annotations),
-    }),
-  );
-  const resources = uniqueMap(
-    'resource',
-    options.resources ?? [],
-    (resource) => resource.uri,
-    (resource) => ({
-      uri: resource.uri,
-      name: resource.name,
-      ...optional('title', resource.title),
-      ...optional('description', resource.description),
-      ...optional('mimeType', resource.mimeType),
-    }),
-  );
-  const prompts = uniqueMap(
-    'prompt',
-    options.prompts ?? [],
-    (prompt) => prompt.name,
-    (prompt) => ({
+    };
+    const check = raw ? (args: unknown): ArgumentCheck => raw(args) : zodCheck(tool.input);
+    return { definition: tool as ToolDefinition, listing, check };
+  });
+  const resources = uniqueMap('resource', options.resources ?? [], (resource) => resource.uri, (resource) => ({
+    definition: resource,
+    listing: { uri: resource.uri, name: resource.name, ...describe(resource) },
+    check: zodCheck(undefined),
+  }));
+  const resourceTemplates = uniqueMap('resource template', options.resourceTemplates ?? [], (template) => template.uriTemplate, (template) => ({
+    definition: template,
+    listing: { uriTemplate: template.uriTemplate, name: template.name, ...describe(template) },
+    check: zodCheck(undefined),
+    match: compileUriTemplate(template.uriTemplate),
+  }));
+  const prompts = uniqueMap('prompt', options.prompts ?? [], (prompt) => prompt.name, (prompt) => ({
+    definition: prompt as PromptDefinition,
+    listing: {
       name: prompt.name,
-      ...optional('title', prompt.title),
-      ...optional('description', prompt.description),
+      ...describe(prompt),
       ...optional(
         'arguments',
         prompt.arguments &&
@@ -226,61 +263,72 @@ export function createRegistry(options: RegistryOptions): Registry {
             required: !(schema as z.ZodType).safeParse(undefined).success,
           })),
       ),
-    }),
-  );
+    },
+    check: zodCheck(prompt.arguments),
+  }));
 
-  const scopes = [
-    ...new Set(
-      [...tools.values(), ...resources.values(), ...prompts.values()].flatMap(
-        (entry) => entry.definition.scopes,
-      ),
-    ),
-  ].sort();
+  const everything = [...tools.values(), ...resources.values(), ...resourceTemplates.values(), ...prompts.values()];
+  const scopes = [...new Set(everything.flatMap((entry) => entry.definition.scopes))].sort();
+  const hasCompletions = [...prompts.values(), ...resourceTemplates.values()].some((entry) => entry.definition.complete !== undefined);
 
-  const allows = (required: readonly string[], auth: AuthInfo) =>
-    policy.allows(required, auth.scopes);
-
-  const targetOf = (
-    request: TargetedRequest,
-  ): [AuditTargetKind, string, readonly string[]] | undefined => {
-    const params = (request.params ?? {}) as Record<string, unknown>;
-    if (request.method === 'tools/call' && typeof params.name === 'string') {
-      const tool = tools.get(params.name);
-      return tool && ['tool', params.name, tool.definition.scopes];
-    }
-    if (request.method === 'resources/read' && typeof params.uri === 'string') {
-      const resource = resources.get(params.uri);
-      return resource && ['resource', params.uri, resource.definition.scopes];
-    }
-    if (request.method === 'prompts/get' && typeof params.name === 'string') {
-      const prompt = prompts.get(params.name);
-      return prompt && ['prompt', params.name, prompt.definition.scopes];
+  const resolveResource = (uri: string): ResolvedResource | undefined => {
+    const fixed = resources.get(uri);
+    if (fixed) return { kind: 'fixed', entry: fixed };
+    for (const entry of resourceTemplates.values()) {
+      const variables = entry.match(uri);
+      if (variables) return { kind: 'template', entry, variables };
     }
     return undefined;
+  };
+
+  const targetOf = (request: TargetedRequest): [AuditTargetKind, string, readonly string[]] | undefined => {
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    switch (request.method) {
+      case 'tools/call': {
+        const tool = typeof params.name === 'string' ? tools.get(params.name) : undefined;
+        return tool && ['tool', tool.definition.name, tool.definition.scopes];
+      }
+      case 'resources/read':
+      case 'resources/subscribe': {
+        const resource = typeof params.uri === 'string' ? resolveResource(params.uri) : undefined;
+        return resource && ['resource', params.uri as string, resource.entry.definition.scopes];
+      }
+      case 'prompts/get': {
+        const prompt = typeof params.name === 'string' ? prompts.get(params.name) : undefined;
+        return prompt && ['prompt', prompt.definition.name, prompt.definition.scopes];
+      }
+      case 'completion/complete': {
+        const ref = (params.ref ?? {}) as { type?: string; name?: string; uri?: string };
+        if (ref.type === 'ref/prompt') return targetOf({ method: 'prompts/get', params: { name: ref.name } });
+        const template = typeof ref.uri === 'string' ? resourceTemplates.get(ref.uri) : undefined;
+        return template && ['resource', ref.uri as string, template.definition.scopes];
+      }
+      default:
+        return undefined;
+    }
   };
 
   return {
     tools,
     resources,
+    resourceTemplates,
     prompts,
     policy,
     scopes,
-    allows,
+    hasCompletions,
+    resolveResource,
+    allows: (required, auth) => policy.allows(required, auth.scopes),
     denialFor(request, auth) {
       const target = targetOf(request);
       if (!target) return undefined;
       const [kind, name, required] = target;
       const missing = policy.missing(required, auth.scopes);
       if (missing.length === 0) return undefined;
-      const error = new AuthError(
-        'insufficient_scope',
-        `${kind} "${name}" needs scope ${missing.join(' ')}`,
-        {
-          requiredScopes: required,
-          grantedScopes: auth.scopes,
-          data: insufficientScopeData(kind, name, required, missing, auth.scopes),
-        },
-      );
+      const error = new AuthError('insufficient_scope', `${kind} "${name}" needs scope ${missing.join(' ')}`, {
+        requiredScopes: required,
+        grantedScopes: auth.scopes,
+        data: insufficientScopeData(kind, name, required, missing, auth.scopes),
+      });
       return { kind, target: name, requiredScopes: required, missingScopes: missing, error };
     },
   };

@@ -18,6 +18,8 @@ export interface DispatchOptions {
   auth?: AuthInfo;
   /** Receives the response and every message the server relates to this request. */
   sink: MessageSink;
+  /** Ends the request's stream early, where the transport has one (SEP-1699 polling). */
+  closeStream?: () => void;
 }
 
 /**
@@ -89,8 +91,8 @@ export async function createServerChannel(
     get pending() {
       return pending.size;
     },
-    dispatch(message, { auth, sink }) {
-      const extra = auth ? { authInfo: auth } : undefined;
+    dispatch(message, { auth, sink, closeStream }) {
+      const extra = auth || closeStream ? { ...(auth && { authInfo: auth }), ...(closeStream && { closeSSEStream: closeStream }) } : undefined;
       const record = message as Record<string, unknown>;
       if ('method' in record && 'id' in record) {
         const internalId = nextId++;
