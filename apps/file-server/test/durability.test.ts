@@ -93,9 +93,12 @@ describe('writes are atomic', () => {
   describe('with one server', () => {
     let server: RunningFileServer;
     let clients: Client[];
+    /** Its own folder: the kill test may leave temporary files in the other. */
+    let concurrentRoot: string;
     beforeAll(async () => {
+      concurrentRoot = await mkdtemp(join(tmpdir(), 'file-server-concurrent-'));
       server = await startFileServer(
-        parseOptions(['--port', '0', '--root', root], {}),
+        parseOptions(['--port', '0', '--root', concurrentRoot], {}),
         pino({ level: 'silent' }),
       );
       clients = await Promise.all(
@@ -115,6 +118,7 @@ describe('writes are atomic', () => {
     afterAll(async () => {
       await Promise.all(clients.map((client) => client.close()));
       await server.close();
+      await rm(concurrentRoot, { recursive: true, force: true });
     });
 
     it('never interleaves two concurrent writers to one path', async () => {
@@ -131,13 +135,13 @@ describe('writes are atomic', () => {
           }),
         ]);
         expect(results.map((result) => result.isError ?? false)).toEqual([false, false]);
-        expect(wholeVersion(await readFile(join(root, 'shared.txt'), 'utf8'), sizes)).toMatch(
-          /^[XY]$/,
-        );
+        expect(
+          wholeVersion(await readFile(join(concurrentRoot, 'shared.txt'), 'utf8'), sizes),
+        ).toMatch(/^[XY]$/);
       }
-      expect((await readdir(root)).filter((name) => name.startsWith('.portcullis-write-'))).toEqual(
-        [],
-      );
+      expect(
+        (await readdir(concurrentRoot)).filter((name) => name.startsWith('.portcullis-write-')),
+      ).toEqual([]);
     });
   });
 });

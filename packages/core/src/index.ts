@@ -50,6 +50,7 @@ export {
   type RequestId,
 } from './json-rpc.js';
 export { JsonRpcError } from './json-rpc-error.js';
+export type { JsonSchemaObject } from './json-schema.js';
 export { DEFAULT_JWS_ALGORITHMS } from './jws-algorithms.js';
 export {
   createJwtVerifier,
@@ -102,9 +103,9 @@ export {
   insufficientScopeData,
   type PromptDefinition,
   type RegisteredEntry,
+  type RegisteredTemplate,
   type Registry,
   type RegistryOptions,
-  type RegisteredTemplate,
   type ResolvedResource,
   type ResourceDefinition,
   type ResourceTemplateDefinition,
@@ -121,6 +122,7 @@ export {
   type SelectedKey,
   type VerificationKey,
 } from './remote-key-set.js';
+export { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
 export {
   createScopePolicy,
   parseScopeValue,
@@ -144,5 +146,3 @@ export {
 export type { TokenVerifier, WarningHandler } from './token-verifier.js';
 export { warnOnStderr } from './token-verifier.js';
 export { formatBearerChallenge, parseBearerChallenge } from './www-authenticate.js';
-export { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
-export type { JsonSchemaObject } from './json-schema.js';

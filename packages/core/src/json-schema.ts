@@ -13,6 +13,8 @@ export function compileJsonSchema(schema: JsonSchemaObject): (value: unknown) =>
   const check = validator.getValidator(schema);
   return (value) => {
     const result = check(value);
-    return result.valid ? { valid: true, data: result.data } : { valid: false, message: result.errorMessage ?? 'invalid' };
+    return result.valid
+      ? { valid: true, data: result.data }
+      : { valid: false, message: result.errorMessage ?? 'invalid' };
   };
 }

@@ -12,8 +12,8 @@ import {
   protectedResourceMetadataUrl,
 } from './protected-resource-metadata.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { createResourceUpdates } from './resource-updates.js';
 import type { Registry, TargetedRequest } from './registry.js';
+import { createResourceUpdates } from './resource-updates.js';
 import { createServerFactory, type ServerFactory } from './server-factory.js';
 import type { TokenVerifier } from './token-verifier.js';
 

@@ -4,7 +4,12 @@ import { AuthError } from './auth-error.js';
 import type { AuthInfo } from './auth-info.js';
 import type { HandlerContext } from './handler-context.js';
 import { compileJsonSchema, type JsonSchemaObject } from './json-schema.js';
-import type { CallToolResult, GetPromptResult, ReadResourceResult, ToolAnnotations } from './mcp-types.js';
+import type {
+  CallToolResult,
+  GetPromptResult,
+  ReadResourceResult,
+  ToolAnnotations,
+} from './mcp-types.js';
 import { createScopePolicy, type ScopePolicy } from './scope-policy.js';
 import { compileUriTemplate } from './uri-template.js';
 
@@ -12,7 +17,10 @@ import { compileUriTemplate } from './uri-template.js';
 export type ToolInputSchema = z.ZodObject;
 
 /** Suggests values for one argument of a prompt or resource template (`completion/complete`). */
-export type Completer = (value: string, context: { arguments: Record<string, string> }) => string[] | Promise<string[]>;
+export type Completer = (
+  value: string,
+  context: { arguments: Record<string, string> },
+) => string[] | Promise<string[]>;
 
 /** A tool, declared once with the scopes it needs. */
 export interface ToolDefinition<Input extends ToolInputSchema = ToolInputSchema> {
@@ -55,7 +63,11 @@ export interface ResourceTemplateDefinition {
   scopes: readonly string[];
   /** Suggestions for template variables. */
   complete?: Record<string, Completer>;
-  read(uri: URL, variables: Record<string, string>, context: HandlerContext): ReadResourceResult | Promise<ReadResourceResult>;
+  read(
+    uri: URL,
+    variables: Record<string, string>,
+    context: HandlerContext,
+  ): ReadResourceResult | Promise<ReadResourceResult>;
 }
 
 /** A prompt, declared once with the scopes needed to see and get it. */
@@ -72,7 +84,9 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
 }
 
 /** Declares a tool, inferring the handler's argument type from `input`. */
-export function defineTool<Input extends ToolInputSchema>(definition: ToolDefinition<Input>): ToolDefinition<Input> {
+export function defineTool<Input extends ToolInputSchema>(
+  definition: ToolDefinition<Input>,
+): ToolDefinition<Input> {
   return definition;
 }
 
@@ -82,12 +96,16 @@ export function defineResource(definition: ResourceDefinition): ResourceDefiniti
 }
 
 /** Declares a resource template. */
-export function defineResourceTemplate(definition: ResourceTemplateDefinition): ResourceTemplateDefinition {
+export function defineResourceTemplate(
+  definition: ResourceTemplateDefinition,
+): ResourceTemplateDefinition {
   return definition;
 }
 
 /** Declares a prompt, inferring the handler's argument type from `arguments`. */
-export function definePrompt<Args extends z.ZodObject>(definition: PromptDefinition<Args>): PromptDefinition<Args> {
+export function definePrompt<Args extends z.ZodObject>(
+  definition: PromptDefinition<Args>,
+): PromptDefinition<Args> {
   return definition;
 }
 
@@ -125,7 +143,8 @@ export interface RegisteredEntry<Definition, Listing> {
 }
 
 /** A registered resource template with its compiled matcher. */
-export interface RegisteredTemplate extends RegisteredEntry<ResourceTemplateDefinition, Record<string, unknown>> {
+export interface RegisteredTemplate
+  extends RegisteredEntry<ResourceTemplateDefinition, Record<string, unknown>> {
   match: (uri: string) => Record<string, string> | undefined;
 }
 
@@ -158,7 +177,10 @@ export type ResolvedResource =
  */
 export interface Registry {
   readonly tools: ReadonlyMap<string, RegisteredEntry<ToolDefinition, ToolListing>>;
-  readonly resources: ReadonlyMap<string, RegisteredEntry<ResourceDefinition, Record<string, unknown>>>;
+  readonly resources: ReadonlyMap<
+    string,
+    RegisteredEntry<ResourceDefinition, Record<string, unknown>>
+  >;
   readonly resourceTemplates: ReadonlyMap<string, RegisteredTemplate>;
   readonly prompts: ReadonlyMap<string, RegisteredEntry<PromptDefinition, Record<string, unknown>>>;
   readonly policy: ScopePolicy;
@@ -179,7 +201,10 @@ export interface Registry {
 }
 
 function jsonSchemaOf(schema: z.ZodObject, io: 'input' | 'output') {
-  const { $schema: _dialect, ...rest } = toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...rest } = toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
   return { ...rest, type: 'object' as const };
 }
 
@@ -189,10 +214,20 @@ const zodCheck =
     if (!schema) return { valid: true, data: args };
     const parsed = schema.safeParse(args);
     if (parsed.success) return { valid: true, data: parsed.data };
-    return { valid: false, message: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ') };
+    return {
+      valid: false,
+      message: parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+        .join('; '),
+    };
   };
 
-function uniqueMap<D, E>(kind: string, entries: readonly D[], keyOf: (definition: D) => string, entryOf: (definition: D) => E): Map<string, E> {
+function uniqueMap<D, E>(
+  kind: string,
+  entries: readonly D[],
+  keyOf: (definition: D) => string,
+  entryOf: (definition: D) => E,
+): Map<string, E> {
   const map = new Map<string, E>();
   for (const definition of entries) {
     const key = keyOf(definition);
@@ -202,7 +237,8 @@ function uniqueMap<D, E>(kind: string, entries: readonly D[], keyOf: (definition
   return map;
 }
 
-const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 const describe = (definition: { title?: string; description?: string; mimeType?: string }) => ({
   ...optional('title', definition.title),
@@ -218,58 +254,93 @@ export function insufficientScopeData(
   missing: readonly string[],
   granted: readonly string[],
 ) {
-  return { [kind]: target, required_scope: missing[0], required_scopes: [...required], granted_scopes: [...granted] };
+  return {
+    [kind]: target,
+    required_scope: missing[0],
+    required_scopes: [...required],
+    granted_scopes: [...granted],
+  };
 }
 
 /** Builds a {@link Registry}, compiling each schema, template and listing once. */
 export function createRegistry(options: RegistryOptions): Registry {
   const policy = options.scopePolicy ?? createScopePolicy();
-  const tools = uniqueMap('tool', options.tools ?? [], (tool) => tool.name, (tool) => {
-    if (tool.input && tool.inputSchema) throw new Error(`tool "${tool.name}" has both input and inputSchema; give one`);
-    const raw = tool.inputSchema && compileJsonSchema(tool.inputSchema);
-    const listing: ToolListing = {
-      name: tool.name,
-      ...optional('title', tool.title),
-      description: tool.description,
-      inputSchema: tool.inputSchema ?? (tool.input ? jsonSchemaOf(tool.input, 'input') : { type: 'object', properties: {} }),
-      ...optional('outputSchema', tool.output && jsonSchemaOf(tool.output, 'output')),
-      ...optional('annotations', tool.annotations),
-    };
-    const check = raw ? (args: unknown): ArgumentCheck => raw(args) : zodCheck(tool.input);
-    return { definition: tool as ToolDefinition, listing, check };
-  });
-  const resources = uniqueMap('resource', options.resources ?? [], (resource) => resource.uri, (resource) => ({
-    definition: resource,
-    listing: { uri: resource.uri, name: resource.name, ...describe(resource) },
-    check: zodCheck(undefined),
-  }));
-  const resourceTemplates = uniqueMap('resource template', options.resourceTemplates ?? [], (template) => template.uriTemplate, (template) => ({
-    definition: template,
-    listing: { uriTemplate: template.uriTemplate, name: template.name, ...describe(template) },
-    check: zodCheck(undefined),
-    match: compileUriTemplate(template.uriTemplate),
-  }));
-  const prompts = uniqueMap('prompt', options.prompts ?? [], (prompt) => prompt.name, (prompt) => ({
-    definition: prompt as PromptDefinition,
-    listing: {
-      name: prompt.name,
-      ...describe(prompt),
-      ...optional(
-        'arguments',
-        prompt.arguments &&
-          Object.entries(prompt.arguments.shape).map(([name, schema]) => ({
-            name,
-            ...optional('description', (schema as z.ZodType).description),
-            required: !(schema as z.ZodType).safeParse(undefined).success,
-          })),
-      ),
+  const tools = uniqueMap(
+    'tool',
+    options.tools ?? [],
+    (tool) => tool.name,
+    (tool) => {
+      if (tool.input && tool.inputSchema)
+        throw new Error(`tool "${tool.name}" has both input and inputSchema; give one`);
+      const raw = tool.inputSchema && compileJsonSchema(tool.inputSchema);
+      const listing: ToolListing = {
+        name: tool.name,
+        ...optional('title', tool.title),
+        description: tool.description,
+        inputSchema:
+          tool.inputSchema ??
+          (tool.input ? jsonSchemaOf(tool.input, 'input') : { type: 'object', properties: {} }),
+        ...optional('outputSchema', tool.output && jsonSchemaOf(tool.output, 'output')),
+        ...optional('annotations', tool.annotations),
+      };
+      const check = raw ? (args: unknown): ArgumentCheck => raw(args) : zodCheck(tool.input);
+      return { definition: tool as ToolDefinition, listing, check };
     },
-    check: zodCheck(prompt.arguments),
-  }));
+  );
+  const resources = uniqueMap(
+    'resource',
+    options.resources ?? [],
+    (resource) => resource.uri,
+    (resource) => ({
+      definition: resource,
+      listing: { uri: resource.uri, name: resource.name, ...describe(resource) },
+      check: zodCheck(undefined),
+    }),
+  );
+  const resourceTemplates = uniqueMap(
+    'resource template',
+    options.resourceTemplates ?? [],
+    (template) => template.uriTemplate,
+    (template) => ({
+      definition: template,
+      listing: { uriTemplate: template.uriTemplate, name: template.name, ...describe(template) },
+      check: zodCheck(undefined),
+      match: compileUriTemplate(template.uriTemplate),
+    }),
+  );
+  const prompts = uniqueMap(
+    'prompt',
+    options.prompts ?? [],
+    (prompt) => prompt.name,
+    (prompt) => ({
+      definition: prompt as PromptDefinition,
+      listing: {
+        name: prompt.name,
+        ...describe(prompt),
+        ...optional(
+          'arguments',
+          prompt.arguments &&
+            Object.entries(prompt.arguments.shape).map(([name, schema]) => ({
+              name,
+              ...optional('description', (schema as z.ZodType).description),
+              required: !(schema as z.ZodType).safeParse(undefined).success,
+            })),
+        ),
+      },
+      check: zodCheck(prompt.arguments),
+    }),
+  );
 
-  const everything = [...tools.values(), ...resources.values(), ...resourceTemplates.values(), ...prompts.values()];
+  const everything = [
+    ...tools.values(),
+    ...resources.values(),
+    ...resourceTemplates.values(),
+    ...prompts.values(),
+  ];
   const scopes = [...new Set(everything.flatMap((entry) => entry.definition.scopes))].sort();
-  const hasCompletions = [...prompts.values(), ...resourceTemplates.values()].some((entry) => entry.definition.complete !== undefined);
+  const hasCompletions = [...prompts.values(), ...resourceTemplates.values()].some(
+    (entry) => entry.definition.complete !== undefined,
+  );
 
   const resolveResource = (uri: string): ResolvedResource | undefined => {
     const fixed = resources.get(uri);
@@ -281,7 +352,9 @@ export function createRegistry(options: RegistryOptions): Registry {
     return undefined;
   };
 
-  const targetOf = (request: TargetedRequest): [AuditTargetKind, string, readonly string[]] | undefined => {
+  const targetOf = (
+    request: TargetedRequest,
+  ): [AuditTargetKind, string, readonly string[]] | undefined => {
     const params = (request.params ?? {}) as Record<string, unknown>;
     switch (request.method) {
       case 'tools/call': {
@@ -299,7 +372,8 @@ export function createRegistry(options: RegistryOptions): Registry {
       }
       case 'completion/complete': {
         const ref = (params.ref ?? {}) as { type?: string; name?: string; uri?: string };
-        if (ref.type === 'ref/prompt') return targetOf({ method: 'prompts/get', params: { name: ref.name } });
+        if (ref.type === 'ref/prompt')
+          return targetOf({ method: 'prompts/get', params: { name: ref.name } });
         const template = typeof ref.uri === 'string' ? resourceTemplates.get(ref.uri) : undefined;
         return template && ['resource', ref.uri as string, template.definition.scopes];
       }
@@ -324,11 +398,15 @@ export function createRegistry(options: RegistryOptions): Registry {
       const [kind, name, required] = target;
       const missing = policy.missing(required, auth.scopes);
       if (missing.length === 0) return undefined;
-      const error = new AuthError('insufficient_scope', `${kind} "${name}" needs scope ${missing.join(' ')}`, {
-        requiredScopes: required,
-        grantedScopes: auth.scopes,
-        data: insufficientScopeData(kind, name, required, missing, auth.scopes),
-      });
+      const error = new AuthError(
+        'insufficient_scope',
+        `${kind} "${name}" needs scope ${missing.join(' ')}`,
+        {
+          requiredScopes: required,
+          grantedScopes: auth.scopes,
+          data: insufficientScopeData(kind, name, required, missing, auth.scopes),
+        },
+      );
       return { kind, target: name, requiredScopes: required, missingScopes: missing, error };
     },
   };

@@ -92,7 +92,10 @@ export async function createServerChannel(
       return pending.size;
     },
     dispatch(message, { auth, sink, closeStream }) {
-      const extra = auth || closeStream ? { ...(auth && { authInfo: auth }), ...(closeStream && { closeSSEStream: closeStream }) } : undefined;
+      const extra =
+        auth || closeStream
+          ? { ...(auth && { authInfo: auth }), ...(closeStream && { closeSSEStream: closeStream }) }
+          : undefined;
       const record = message as Record<string, unknown>;
       if ('method' in record && 'id' in record) {
         const internalId = nextId++;

@@ -68,7 +68,16 @@ interface RequestExtra {
   sendRequest: <T>(request: ServerRequest, schema: T) => Promise<unknown>;
 }
 
-const LOG_LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+const LOG_LEVELS: readonly LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
 
 function toolError(message: string) {
   return { content: [{ type: 'text' as const, text: message }], isError: true };
@@ -100,7 +109,10 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
   };
 
   return ({ auth: sessionAuth, transport }) => {
-    const server = new Server(options.info, { capabilities, ...(options.instructions && { instructions: options.instructions }) });
+    const server = new Server(options.info, {
+      capabilities,
+      ...(options.instructions && { instructions: options.instructions }),
+    });
     let minimumLevel: LoggingLevel | undefined;
     const subscriptions = new Set<string>();
 
@@ -108,11 +120,14 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     const callerOf = (extra: RequestExtra): AuthInfo | undefined => {
       const auth = (extra.authInfo as AuthInfo | undefined) ?? sessionAuth;
       if (!requireAuth) return auth;
-      if (!auth) throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'Unauthorized', 'no verified access token');
-      if (auth.expiresAt * 1000 <= Date.now()) throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'Unauthorized', 'token has expired');
+      if (!auth)
+        throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'Unauthorized', 'no verified access token');
+      if (auth.expiresAt * 1000 <= Date.now())
+        throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'Unauthorized', 'token has expired');
       return auth;
     };
-    const visible = (required: readonly string[], auth: AuthInfo | undefined) => (auth === undefined ? !requireAuth : registry.allows(required, auth));
+    const visible = (required: readonly string[], auth: AuthInfo | undefined) =>
+      auth === undefined ? !requireAuth : registry.allows(required, auth);
 
     const contextOf = (extra: RequestExtra, auth: AuthInfo | undefined): HandlerContext => ({
       auth,
@@ -127,36 +142,88 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       reportProgress: async (progress, total, message) => {
         const progressToken = extra._meta?.progressToken;
         if (progressToken === undefined) return;
-        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, ...(total !== undefined && { total }), ...(message && { message }) } });
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: {
+            progressToken,
+            progress,
+            ...(total !== undefined && { total }),
+            ...(message && { message }),
+          },
+        });
       },
       log: async (level, data, name) => {
-        if (minimumLevel !== undefined && LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(minimumLevel)) return;
-        await extra.sendNotification({ method: 'notifications/message', params: { level, data, ...(name && { logger: name }) } });
+        if (
+          minimumLevel !== undefined &&
+          LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(minimumLevel)
+        )
+          return;
+        await extra.sendNotification({
+          method: 'notifications/message',
+          params: { level, data, ...(name && { logger: name }) },
+        });
       },
       createMessage: async (params) => {
-        if (!server.getClientCapabilities()?.sampling) throw new Error('the client does not support sampling');
-        return (await extra.sendRequest({ method: 'sampling/createMessage', params }, CreateMessageResultSchema)) as never;
+        if (!server.getClientCapabilities()?.sampling)
+          throw new Error('the client does not support sampling');
+        return (await extra.sendRequest(
+          { method: 'sampling/createMessage', params },
+          CreateMessageResultSchema,
+        )) as never;
       },
       elicit: async (params) => {
-        if (!server.getClientCapabilities()?.elicitation) throw new Error('the client does not support elicitation');
-        return (await extra.sendRequest({ method: 'elicitation/create', params } as ServerRequest, ElicitResultSchema)) as never;
+        if (!server.getClientCapabilities()?.elicitation)
+          throw new Error('the client does not support elicitation');
+        return (await extra.sendRequest(
+          { method: 'elicitation/create', params } as ServerRequest,
+          ElicitResultSchema,
+        )) as never;
       },
     });
 
     /** Refuses with `insufficient_scope` (and audits), or returns a function that audits the outcome. */
-    const admit = (kind: AuditTargetKind, target: string, method: string, params: unknown, auth: AuthInfo | undefined) => {
-      const identity = { issuer: auth?.issuer, subject: auth?.subject, clientId: auth?.clientId, transport };
+    const admit = (
+      kind: AuditTargetKind,
+      target: string,
+      method: string,
+      params: unknown,
+      auth: AuthInfo | undefined,
+    ) => {
+      const identity = {
+        issuer: auth?.issuer,
+        subject: auth?.subject,
+        clientId: auth?.clientId,
+        transport,
+      };
       const denial = auth && registry.denialFor({ method, params }, auth);
       if (denial) {
-        audit({ type: 'access_denied', kind, target, ...identity, missingScopes: [...denial.missingScopes] });
+        audit({
+          type: 'access_denied',
+          kind,
+          target,
+          ...identity,
+          missingScopes: [...denial.missingScopes],
+        });
         throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'insufficient_scope', denial.error.data);
       }
       const started = performance.now();
-      return (failed: boolean) => audit({ type: 'access_allowed', kind, target, ...identity, missingScopes: [], durationMs: performance.now() - started, failed });
+      return (failed: boolean) =>
+        audit({
+          type: 'access_allowed',
+          kind,
+          target,
+          ...identity,
+          missingScopes: [],
+          durationMs: performance.now() - started,
+          failed,
+        });
     };
 
     /** Runs a handler and audits its outcome; protocol errors pass through. */
-    const run = async <T>(done: (failed: boolean) => void, handler: () => T | Promise<T>): Promise<T> => {
+    const run = async <T>(
+      done: (failed: boolean) => void,
+      handler: () => T | Promise<T>,
+    ): Promise<T> => {
       try {
         const result = await handler();
         done((result as { isError?: boolean }).isError === true);
@@ -168,9 +235,13 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     };
 
     /** The listings of the entries `auth` may see. */
-    const listed = <L>(entries: Iterable<{ definition: { scopes: readonly string[] }; listing: L }>, auth: AuthInfo | undefined): L[] => {
+    const listed = <L>(
+      entries: Iterable<{ definition: { scopes: readonly string[] }; listing: L }>,
+      auth: AuthInfo | undefined,
+    ): L[] => {
       const shown: L[] = [];
-      for (const { definition, listing } of entries) if (visible(definition.scopes, auth)) shown.push(listing);
+      for (const { definition, listing } of entries)
+        if (visible(definition.scopes, auth)) shown.push(listing);
       return shown;
     };
 
@@ -181,7 +252,9 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     });
 
     if (registry.tools.size > 0) {
-      server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({ tools: listed(registry.tools.values(), callerOf(extra as RequestExtra)) }));
+      server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({
+        tools: listed(registry.tools.values(), callerOf(extra as RequestExtra)),
+      }));
 
       server.setRequestHandler(CallToolRequestSchema, async (request, rawExtra) => {
         const extra = rawExtra as RequestExtra;
@@ -196,19 +269,29 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
           return toolError(`Invalid arguments for tool ${name}: ${args.message}`);
         }
         try {
-          return await run(done, () => tool.definition.handler(args.data as never, contextOf(extra, auth)));
+          return await run(done, () =>
+            tool.definition.handler(args.data as never, contextOf(extra, auth)),
+          );
         } catch (error) {
           if (error instanceof JsonRpcError) throw error;
-          logger.warn({ tool: name, err: error instanceof Error ? error.message : String(error) }, 'tool handler threw');
+          logger.warn(
+            { tool: name, err: error instanceof Error ? error.message : String(error) },
+            'tool handler threw',
+          );
           return toolError(error instanceof Error ? error.message : String(error));
         }
       });
     }
 
     if (hasResources) {
-      server.setRequestHandler(ListResourcesRequestSchema, (_request, extra) => ({ resources: listed(registry.resources.values(), callerOf(extra as RequestExtra)) }));
+      server.setRequestHandler(ListResourcesRequestSchema, (_request, extra) => ({
+        resources: listed(registry.resources.values(), callerOf(extra as RequestExtra)),
+      }));
       server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra) => ({
-        resourceTemplates: listed(registry.resourceTemplates.values(), callerOf(extra as RequestExtra)),
+        resourceTemplates: listed(
+          registry.resourceTemplates.values(),
+          callerOf(extra as RequestExtra),
+        ),
       }));
 
       server.setRequestHandler(ReadResourceRequestSchema, async (request, rawExtra) => {
@@ -220,7 +303,9 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         const done = admit('resource', uri, request.method, request.params, auth);
         const context = contextOf(extra, auth);
         return run(done, () =>
-          resource.kind === 'fixed' ? resource.entry.definition.read(new URL(uri), context) : resource.entry.definition.read(new URL(uri), resource.variables, context),
+          resource.kind === 'fixed'
+            ? resource.entry.definition.read(new URL(uri), context)
+            : resource.entry.definition.read(new URL(uri), resource.variables, context),
         );
       });
 
@@ -242,7 +327,9 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     }
 
     if (registry.prompts.size > 0) {
-      server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => ({ prompts: listed(registry.prompts.values(), callerOf(extra as RequestExtra)) }));
+      server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => ({
+        prompts: listed(registry.prompts.values(), callerOf(extra as RequestExtra)),
+      }));
 
       server.setRequestHandler(GetPromptRequestSchema, async (request, rawExtra) => {
         const extra = rawExtra as RequestExtra;
@@ -254,7 +341,10 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         const args = prompt.check(request.params.arguments ?? {});
         if (!args.valid) {
           done(true);
-          throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid arguments for prompt ${name}: ${args.message}`);
+          throw new JsonRpcError(
+            ErrorCode.InvalidParams,
+            `Invalid arguments for prompt ${name}: ${args.message}`,
+          );
         }
         return run(done, () => prompt.definition.get(args.data as never, contextOf(extra, auth)));
       });
@@ -265,12 +355,27 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         const extra = rawExtra as RequestExtra;
         const auth = callerOf(extra);
         const { ref, argument, context } = request.params;
-        const entry = ref.type === 'ref/prompt' ? registry.prompts.get(ref.name) : registry.resourceTemplates.get(ref.uri);
+        const entry =
+          ref.type === 'ref/prompt'
+            ? registry.prompts.get(ref.name)
+            : registry.resourceTemplates.get(ref.uri);
         const completer = entry?.definition.complete?.[argument.name];
         if (!completer) return { completion: { values: [] } };
-        admit(ref.type === 'ref/prompt' ? 'prompt' : 'resource', ref.type === 'ref/prompt' ? ref.name : ref.uri, request.method, request.params, auth)(false);
+        admit(
+          ref.type === 'ref/prompt' ? 'prompt' : 'resource',
+          ref.type === 'ref/prompt' ? ref.name : ref.uri,
+          request.method,
+          request.params,
+          auth,
+        )(false);
         const values = await completer(argument.value, { arguments: context?.arguments ?? {} });
-        return { completion: { values: values.slice(0, 100), total: values.length, hasMore: values.length > 100 } };
+        return {
+          completion: {
+            values: values.slice(0, 100),
+            total: values.length,
+            hasMore: values.length > 100,
+          },
+        };
       });
     }
 
