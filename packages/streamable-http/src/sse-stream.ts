@@ -9,6 +9,9 @@ export const SSE_HEADERS = {
   connection: 'keep-alive',
 } as const;
 
+/** What a priming event stores: no message at all. */
+const PRIMING_MESSAGE = {} as JSONRPCMessage;
+
 function formatEvent(message: JSONRPCMessage, eventId: string | undefined): string {
   return `event: message\n${eventId ? `id: ${eventId}\n` : ''}data: ${JSON.stringify(message)}\n\n`;
 }
@@ -56,8 +59,26 @@ export class SseStream {
     return this.#queue;
   }
 
+  /**
+   * Starts the stream with a priming event: an event id and empty data, so that a client can
+   * resume from the very beginning, and `retry` to tell it how long to wait before reconnecting
+   * (SEP-1699). Needs an event store.
+   */
+  async prime(retryMs: number): Promise<void> {
+    if (!this.eventStore) return;
+    const eventId = await this.eventStore.storeEvent(this.id, PRIMING_MESSAGE);
+    this.#res?.write(`id: ${eventId}\nretry: ${retryMs}\ndata: \n\n`);
+  }
+
+  /** Ends the client connection but not the stream: later messages are stored for resumption. */
+  detach(): void {
+    this.#res?.end();
+    this.#res = undefined;
+  }
+
   /** Writes replayed events to `res` before it is attached. */
   static writeReplayed(res: ServerResponse, eventId: string, message: JSONRPCMessage): void {
+    if (message === PRIMING_MESSAGE || !('jsonrpc' in message)) return;
     res.write(formatEvent(message, eventId));
   }
 

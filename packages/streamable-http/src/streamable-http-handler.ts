@@ -49,6 +49,8 @@ export interface StreamableHttpOptions extends OriginPolicyOptions {
   trustProxy?: boolean;
   /** Seconds between SSE keep-alive comments. Default 25. */
   heartbeatSeconds?: number;
+  /** The `retry` a stream's priming event advises clients to wait before reconnecting. Default 1000 ms. */
+  retryMs?: number;
 }
 
 /** A framework-neutral Streamable HTTP endpoint over raw Node requests and responses. */
@@ -133,6 +135,9 @@ export function createStreamableHttpHandler(
       ? (options.eventStore ?? createMemoryEventStore())
       : undefined;
   const heartbeatMs = (options.heartbeatSeconds ?? 25) * 1000;
+  const retryMs = options.retryMs ?? 1000;
+  const primes = (session: Session) =>
+    eventStore !== undefined && session.protocolVersion >= '2025-11-25';
   const supported = new Set(supportedProtocolVersions);
 
   let sharedChannel: Promise<ServerChannel> | undefined;
@@ -354,16 +359,10 @@ export function createStreamableHttpHandler(
     if (session) session.activeRequests += 1;
     try {
       if (session && !options.jsonResponse) {
-        await answerWithStream(
-          req,
-          res,
-          session,
-          channel,
-          messages,
-          auth,
-          { ...cors, ...sessionHeader },
-          !!initialize,
-        );
+        await answerWithStream(res, session, channel, messages, auth, {
+          ...cors,
+          ...sessionHeader,
+        });
       } else {
         await answerWithJson(res, session, channel, messages, requests.length, isBatch, auth, {
           ...cors,
@@ -416,21 +415,21 @@ export function createStreamableHttpHandler(
     });
   }
 
-  function answerWithStream(
-    req: IncomingMessage,
+  async function answerWithStream(
     res: ServerResponse,
     session: Session,
     channel: ServerChannel,
     messages: ValidMessage[],
     auth: AuthInfo | undefined,
     headers: Record<string, string>,
-    initialize: boolean,
   ): Promise<void> {
     const stream = new SseStream(`${session.id}.${randomUUID()}`, eventStore);
     res.writeHead(200, { ...headers, ...SSE_HEADERS });
     res.flushHeaders();
     stream.attach(res);
     session.streams.set(stream.id, stream);
+    if (primes(session)) await stream.prime(retryMs);
+    const closeStream = eventStore ? () => stream.detach() : undefined;
     const expected = messages.filter((message) => message.kind === 'request').length;
     let answered = 0;
     return new Promise((resolve) => {
@@ -454,8 +453,8 @@ export function createStreamableHttpHandler(
           finish();
         }
       });
-      for (const message of messages) channel.dispatch(message.message, { auth, sink });
-      if (initialize) req.socket.setKeepAlive(true);
+      for (const message of messages)
+        channel.dispatch(message.message, { auth, sink, closeStream });
     });
   }
 
@@ -532,6 +531,7 @@ export function createStreamableHttpHandler(
     res.flushHeaders();
     session.standalone ??= new SseStream(`${session.id}:standalone`, eventStore);
     session.standalone.attach(res);
+    if (primes(session)) await session.standalone.prime(retryMs);
     keepAlive(res, session.standalone);
   }
 
