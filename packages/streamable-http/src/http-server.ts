@@ -95,6 +95,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     ctx.res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
   };
   app.middleware.unshift(createKoaMiddleware(handler), ...(healthPath ? [health] : []));
+  const koa = app as KoaAppLike & {
+    listenerCount?(event: string): number;
+    on?(event: string, listener: (error: Error) => void): unknown;
+  };
+  if (koa.on && koa.listenerCount?.('error') === 0) {
+    // Without this, Koa prints every client that went away mid-stream (EPIPE) to stderr.
+    koa.on('error', (error: Error & { code?: string }) => {
+      if (
+        error.code === 'EPIPE' ||
+        error.code === 'ECONNRESET' ||
+        error.code === 'ERR_STREAM_PREMATURE_CLOSE'
+      )
+        return;
+      portcullis.logger.error({ err: error.message }, 'http request failed');
+    });
+  }
   server.on('request', app.callback());
 
   return {
