@@ -1,11 +1,3 @@
-import { defineProject } from 'vitest/config';
+import { testProject } from '../../vitest.shared.ts';
 
-export default defineProject({
-  resolve: { conditions: ['@portcullis/source'] },
-  ssr: { resolve: { conditions: ['@portcullis/source'] } },
-  test: {
-    name: 'file-server',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-  },
-});
+export default testProject('file-server', { testTimeout: 60_000 });

@@ -1,12 +1,3 @@
-import { defineProject } from 'vitest/config';
+import { testProject } from '../../vitest.shared.ts';
 
-export default defineProject({
-  resolve: { conditions: ['@portcullis/source'] },
-  ssr: { resolve: { conditions: ['@portcullis/source'] } },
-  test: {
-    name: 'core',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 20_000,
-    benchmark: { include: ['bench/**/*.bench.ts'] },
-  },
-});
+export default testProject('core', { bench: true });

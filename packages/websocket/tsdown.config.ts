@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsdown';
+import { buildConfig } from '../../tsdown.shared.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
-  dts: true,
-  sourcemap: true,
-  clean: true,
-});
+export default buildConfig();

@@ -1,11 +1,3 @@
-import { defineProject } from 'vitest/config';
+import { testProject } from '../../vitest.shared.ts';
 
-export default defineProject({
-  resolve: { conditions: ['@portcullis/source'] },
-  ssr: { resolve: { conditions: ['@portcullis/source'] } },
-  test: {
-    name: 'conformance',
-    include: ['src/**/*.test.ts'],
-    testTimeout: 600_000,
-  },
-});
+export default testProject('conformance', { testTimeout: 600_000, include: ['src/**/*.test.ts'] });

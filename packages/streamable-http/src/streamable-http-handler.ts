@@ -458,10 +458,15 @@ export function createStreamableHttpHandler(
     });
   }
 
-  async function handleGet(
+  /**
+   * GET and DELETE act on a session: 405 in stateless mode, then the caller is authenticated and
+   * must own the session named. Writes the answer and returns `undefined` otherwise.
+   */
+  async function ownSession(
     req: IncomingMessage,
     res: ServerResponse,
     cors: Record<string, string>,
+    missing: string,
   ) {
     if (!stateful) {
       writeJsonRpcError(
@@ -469,21 +474,32 @@ export function createStreamableHttpHandler(
         405,
         null,
         JsonRpcErrorCode.InvalidRequest,
-        'Method Not Allowed: this endpoint is stateless and has no GET stream',
-        { ...cors, allow: 'POST, OPTIONS' },
+        `Method Not Allowed: this endpoint is stateless and has no ${missing}`,
+        {
+          ...cors,
+          allow: 'POST, OPTIONS',
+        },
       );
-      return;
+      return undefined;
     }
-    if (!accepts(req.headers.accept, 'text/event-stream')) {
+    const authenticated = await authenticate(req, res, cors, null);
+    if (!authenticated) return undefined;
+    return findSession(req, res, authenticated.auth, cors, null);
+  }
+
+  async function handleGet(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+  ) {
+    if (stateful && !accepts(req.headers.accept, 'text/event-stream')) {
       throw new HttpProblem(
         406,
         JsonRpcErrorCode.InvalidRequest,
         'Not Acceptable: the client must accept text/event-stream',
       );
     }
-    const authenticated = await authenticate(req, res, cors, null);
-    if (!authenticated) return;
-    const session = findSession(req, res, authenticated.auth, cors, null);
+    const session = await ownSession(req, res, cors, 'GET stream');
     if (!session) return;
 
     const lastEventId = req.headers['last-event-id'];
@@ -546,20 +562,7 @@ export function createStreamableHttpHandler(
     res: ServerResponse,
     cors: Record<string, string>,
   ) {
-    if (!stateful) {
-      writeJsonRpcError(
-        res,
-        405,
-        null,
-        JsonRpcErrorCode.InvalidRequest,
-        'Method Not Allowed: this endpoint is stateless and has no sessions',
-        { ...cors, allow: 'POST, OPTIONS' },
-      );
-      return;
-    }
-    const authenticated = await authenticate(req, res, cors, null);
-    if (!authenticated) return;
-    const session = findSession(req, res, authenticated.auth, cors, null);
+    const session = await ownSession(req, res, cors, 'sessions');
     if (!session) return;
     await sessions!.delete(session.id);
     writeEmpty(res, 204, cors);
