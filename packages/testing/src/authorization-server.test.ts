@@ -183,3 +183,12 @@ describe('casdoor profile', () => {
     expect(decodeJwt(token)).toMatchObject({ tokenType: 'refresh-token', aud: [RESOURCE] });
   });
 });
+
+describe('disposal', () => {
+  it('closes the server through Symbol.asyncDispose, as `await using` does', async () => {
+    const server = await startAuthorizationServer();
+    expect((await fetch(server.jwksUri)).status).toBe(200);
+    await server[Symbol.asyncDispose]();
+    await expect(fetch(server.jwksUri)).rejects.toThrow();
+  });
+});
