@@ -1,3 +1,3 @@
 import { testProject } from '../../vitest.shared.ts';
 
-export default testProject('stdio');
+export default testProject('stdio', { testTimeout: 60_000 });

@@ -160,6 +160,54 @@ describe('the client against the file server (a real authorization server, disco
   });
 });
 
+describe('the client against the file server trusting a Casdoor-profile authorization server', () => {
+  it('gets a Casdoor-shaped token with credentials in the body and uses the shorthand scope read', async () => {
+    const casdoor = await startAuthorizationServer({ profile: 'casdoor' });
+    const root = await mkdtemp(join(tmpdir(), 'client-demo-casdoor-'));
+    const registered = await casdoor.registerClient();
+    const server = await startFileServer(
+      parseOptions(
+        [
+          '--port',
+          '0',
+          '--root',
+          root,
+          '--casdoor',
+          casdoor.issuer,
+          '--audience',
+          registered.clientId,
+        ],
+        {},
+      ),
+      pino({ level: 'silent' }),
+    );
+    try {
+      const run = await client(
+        [
+          'tools',
+          '--server',
+          server.url,
+          '--token-url',
+          casdoor.tokenEndpoint,
+          '--client-id',
+          registered.clientId,
+          '--scope',
+          'read',
+        ],
+        {
+          MCP_CLIENT_SECRET: registered.clientSecret!,
+        },
+      );
+      expect(run.code).toBe(ExitCode.Done);
+      expect(run.out.split(' ')[0]).toBe('read_file');
+    } finally {
+      await server.close();
+      await casdoor.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the client against a stand-in for Casdoor's /api/mcp", () => {
   let casdoor: CasdoorStandIn;
   let registered: RegisteredClient;
@@ -227,7 +275,7 @@ describe("the client against a stand-in for Casdoor's /api/mcp", () => {
   });
 
   it('renews an expired token: before expiry when it can, and once on 401 when the server disagrees', async () => {
-    const shortLived = await startCasdoorStandIn({ accessTokenTtlSeconds: 2 });
+    const shortLived = await startCasdoorStandIn({ accessTokenTtlSeconds: 4 });
     try {
       const client = await shortLived.authorizationServer.registerClient();
       const make = (renewBeforeSeconds: number) => {
@@ -248,7 +296,7 @@ describe("the client against a stand-in for Casdoor's /api/mcp", () => {
       });
       await connection.callTool('get_users', {}).catch(() => undefined);
       await connection.callTool('get_applications', {});
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await new Promise((resolve) => setTimeout(resolve, 4500));
       await ahead.token();
       expect((await connection.callTool('get_applications', {})).content).toHaveLength(1);
       expect(ahead.requestCount).toBe(2);
@@ -262,7 +310,7 @@ describe("the client against a stand-in for Casdoor's /api/mcp", () => {
         stepUp: false,
         onNotice: (message) => notices.push(message),
       });
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await new Promise((resolve) => setTimeout(resolve, 4500));
       expect((await second.callTool('get_applications', {})).content).toHaveLength(1);
       expect(notices).toContain('the server refused the token; getting a fresh one');
       expect(stubborn.requestCount).toBe(2);

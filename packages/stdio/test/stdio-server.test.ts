@@ -130,12 +130,20 @@ describe('the stdio server in a real child process', () => {
   });
 
   it('refuses calls once the token expires while running', async () => {
-    const token = await as.mintToken({ audience: RESOURCE, scopes: ['files:read'], expiresIn: 2 });
+    // Long enough to outlive a slow start of the child, then waited out exactly.
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const expiresAt = issuedAt + 8;
+    const token = await as.mintToken({
+      audience: RESOURCE,
+      scopes: ['files:read'],
+      issuedAt,
+      expiresIn: 8,
+    });
     const client = await connect({ MCP_ACCESS_TOKEN: token, CLOCK_TOLERANCE: '0' });
     expect(text(await client.callTool({ name: 'read_file', arguments: { path: 'a' } }))).toBe(
       'dev-user read a',
     );
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 100));
     const refused = await client
       .callTool({ name: 'read_file', arguments: { path: 'a' } })
       .catch((error: unknown) => error);
@@ -212,6 +220,15 @@ describe('the stdio server in a real child process', () => {
     ]);
   });
 
+  it('exits cleanly when its stdout is closed under it (EPIPE)', async () => {
+    const server = spawnServer({ MCP_ACCESS_TOKEN: await as.mintToken({ audience: RESOURCE }) });
+    server.child.stdin.write('{"jsonrpc":"2.0","id":0,"method":"ping"}\n');
+    await server.lines(1);
+    server.child.stdout.destroy();
+    server.child.stdin.write('{"jsonrpc":"2.0","id":1,"method":"ping"}\n');
+    expect(await server.exited).toBe(0);
+  });
+
   it('exits cleanly when stdin closes, and when its parent disappears', async () => {
     const server = spawnServer({ MCP_ACCESS_TOKEN: await as.mintToken({ audience: RESOURCE }) });
     server.child.stdin.end();
@@ -229,7 +246,7 @@ describe('the stdio server in a real child process', () => {
     expect(() => process.kill(pid, 0)).not.toThrow();
     parent.kill('SIGKILL');
     const gone = async () => {
-      for (let i = 0; i < 100; i += 1) {
+      for (let i = 0; i < 300; i += 1) {
         try {
           process.kill(pid, 0);
         } catch {

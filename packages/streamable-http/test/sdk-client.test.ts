@@ -197,14 +197,21 @@ describe('the official SDK client over Streamable HTTP', () => {
     const sessionId = transport.sessionId;
     expect((await client.listTools()).tools.map((tool) => tool.name)).not.toContain('write_file');
 
-    holder.token = await tokenFor(['files:read', 'files:write'], server.url, 'alice', 1);
+    const issuedAt = Math.floor(Date.now() / 1000);
+    holder.token = await as.mintToken({
+      audience: server.url,
+      scopes: ['files:read', 'files:write'],
+      subject: 'alice',
+      issuedAt,
+      expiresIn: 3,
+    });
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('write_file');
     expect(text(await client.callTool({ name: 'write_file', arguments: { path: 'b' } }))).toBe(
       'a:wrote:b',
     );
     expect(transport.sessionId).toBe(sessionId);
 
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, (issuedAt + 3) * 1000 - Date.now() + 100));
     const expired = await client.callTool({ name: 'whoami' }).catch((error: Error) => error);
     expect((expired as Error).message).toMatch(/401|token has expired/);
   });

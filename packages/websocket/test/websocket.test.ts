@@ -251,12 +251,15 @@ describe('MCP over WebSocket', () => {
 
   it('re-authenticates in-band with a fresh token of the same identity, keeping the connection', async () => {
     const server = await serve({ reauthGraceMs: 200, clockToleranceSeconds: 0 });
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const firstExpiresAt = issuedAt + 3;
     const transport = new WebSocketClientTransport(server.url, {
       token: await as.mintToken({
         audience: server.resource,
         scopes: ['files:read'],
         subject: 'rita',
-        expiresIn: 1,
+        issuedAt,
+        expiresIn: 3,
       }),
     });
     const client = await connect(transport);
@@ -268,7 +271,8 @@ describe('MCP over WebSocket', () => {
     });
     const result = await transport.reauthenticate(fresh);
     expect(result.scopes).toEqual(['files:read', 'files:write']);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Past the first token's expiry and its grace period: the fresh token keeps the connection.
+    await new Promise((resolve) => setTimeout(resolve, firstExpiresAt * 1000 - Date.now() + 500));
     expect(transport.closeCode).toBeUndefined();
     expect(text(await client.callTool({ name: 'write_file', arguments: { path: 'c' } }))).toBe(
       'wrote c',
@@ -383,6 +387,19 @@ describe('MCP over WebSocket', () => {
     for (let waited = 0; server.connectionCount > 0 && waited < 2000; waited += 10)
       await new Promise((resolve) => setTimeout(resolve, 10));
     expect(server.connectionCount).toBe(0);
+  });
+
+  it('answers 503 at the upgrade once maxConnections are open', async () => {
+    const server = await serve({ maxConnections: 1 });
+    const token = await as.mintToken({ audience: server.resource });
+    const first = await raw(server.url, token);
+    for (let waited = 0; server.connectionCount === 0 && waited < 2000; waited += 10)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    const refused = await new WebSocketClientTransport(server.url, { token })
+      .start()
+      .catch((error: unknown) => error);
+    expect((refused as WebSocketUpgradeError).status).toBe(503);
+    first.close();
   });
 
   it('lets a call in flight finish on shutdown, then closes with 1001', async () => {
