@@ -70,5 +70,7 @@ export function toAuthInfo(
     issuer: claims.iss as string,
     subject,
     claims,
+    // For code that only knows the SDK's AuthInfo.
+    extra: { issuer: claims.iss, subject },
   };
 }

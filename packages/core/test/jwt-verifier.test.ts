@@ -56,6 +56,7 @@ describe('JWT verification against a real authorization server', () => {
       token: access_token,
     });
     expect(auth.resource?.href).toBe(RESOURCE);
+    expect(auth.extra).toEqual({ issuer: as.issuer, subject: client.clientId });
     expect(auth.expiresAt).toBeGreaterThan(Date.now() / 1000);
   });
 
