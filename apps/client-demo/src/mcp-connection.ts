@@ -39,8 +39,6 @@ export interface McpConnectionOptions {
 
 /** An open connection to a protected MCP server. */
 export interface McpConnection {
-  /** The protocol revision the server answered (Casdoor answers 2024-11-05). */
-  readonly protocolVersion: string | undefined;
   listTools(): Promise<ListedTool[]>;
   callTool(name: string, args: Record<string, unknown>): Promise<ToolCallResult>;
   close(): Promise<void>;
@@ -180,9 +178,6 @@ export async function connectToMcpServer(options: McpConnectionOptions): Promise
   }
 
   return {
-    get protocolVersion() {
-      return (transport as { protocolVersion?: string }).protocolVersion;
-    },
     listTools: () =>
       authorized(async () => {
         const result = await client.request({ method: 'tools/list', params: {} }, LenientToolList);

@@ -1,3 +1,4 @@
+import { clientSecretBasic } from '@portcullis/core';
 import { decodeJwt } from 'jose';
 
 /** How the client authenticates at the token endpoint. */
@@ -97,8 +98,7 @@ export class TokenClient {
       form.set('client_id', this.options.clientId);
       form.set('client_secret', this.options.clientSecret);
     } else {
-      const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-      headers.authorization = `Basic ${Buffer.from(`${encode(this.options.clientId)}:${encode(this.options.clientSecret)}`).toString('base64')}`;
+      headers.authorization = clientSecretBasic(this.options.clientId, this.options.clientSecret);
     }
     this.requestCount += 1;
     const response = await fetch(this.endpoint, {

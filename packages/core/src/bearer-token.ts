@@ -31,3 +31,8 @@ export function readBearerToken(header: string | readonly string[] | undefined):
   }
   return token;
 }
+
+/** Whether a query string carries a token, which is never accepted (RFC 9700 §2.5: URLs end up in logs). */
+export function hasQueryToken(search: string): boolean {
+  return /(?:^|[?&])access_token=/.test(search);
+}

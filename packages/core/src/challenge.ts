@@ -1,4 +1,5 @@
 import type { AuthError } from './auth-error.js';
+import { errorResponse } from './json-rpc.js';
 import { formatBearerChallenge } from './www-authenticate.js';
 
 /** A JSON-RPC request id, or `null` when the request's id is unknown. */
@@ -55,7 +56,7 @@ export function createChallenge(error: AuthError, context: ChallengeContext): Ch
   ): Challenge => ({
     status,
     headers: { ...json, ...headers },
-    body: { jsonrpc: '2.0', id, error: { code, message, data } },
+    body: errorResponse(id, code, message, data) as Challenge['body'],
   });
 
   switch (error.code) {

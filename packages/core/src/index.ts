@@ -22,7 +22,7 @@ export {
   discoverAuthorizationServer,
   discoveryUrls,
 } from './authorization-server-discovery.js';
-export { readBearerToken } from './bearer-token.js';
+export { hasQueryToken, readBearerToken } from './bearer-token.js';
 export { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 export {
   CASDOOR_BUILTIN_KEY_THUMBPRINT,
@@ -36,6 +36,7 @@ export {
   type JsonRpcId,
   UNAUTHORIZED_ERROR_CODE,
 } from './challenge.js';
+export { clientSecretBasic } from './client-secret-basic.js';
 export type { FetchLike } from './fetch-json.js';
 export type { HandlerContext, TransportKind } from './handler-context.js';
 export {
@@ -58,6 +59,7 @@ export {
   type JwtVerifierOptions,
   type TrustedIssuer,
 } from './jwt-verifier.js';
+export { type ListeningAddress, listen } from './listen.js';
 export { createStderrLogger, type Logger, type LogLevel } from './logger.js';
 export type * from './mcp-types.js';
 export {
@@ -65,6 +67,7 @@ export {
   isLoopbackHostname,
   type OriginPolicy,
   type OriginPolicyOptions,
+  requestHost,
 } from './origin-policy.js';
 export {
   createPortcullis,
@@ -92,6 +95,7 @@ export {
   type RateLimitDecision,
   type RateLimiter,
 } from './rate-limiter.js';
+export { type ReadMessage, readMessage } from './read-message.js';
 export {
   type ArgumentCheck,
   type Completer,

@@ -8,6 +8,7 @@ import {
 import { AuthError, invalidToken } from './auth-error.js';
 import type { AuthInfo } from './auth-info.js';
 import { discoverAuthorizationServer } from './authorization-server-discovery.js';
+import { clientSecretBasic } from './client-secret-basic.js';
 import { type FetchLike, fetchJson } from './fetch-json.js';
 import { LruCache } from './lru-cache.js';
 import { tokenHash } from './token-hash.js';
@@ -36,11 +37,6 @@ export interface IntrospectionVerifierOptions {
   timeoutMs?: number;
   fetch?: FetchLike;
   now?: () => number;
-}
-
-function basicCredentials(clientId: string, clientSecret: string): string {
-  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
 }
 
 /**
@@ -87,7 +83,7 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
       form.set('client_id', options.clientId);
       form.set('client_secret', options.clientSecret);
     } else {
-      headers.authorization = basicCredentials(options.clientId, options.clientSecret);
+      headers.authorization = clientSecretBasic(options.clientId, options.clientSecret);
     }
     try {
       return await fetchJson(await resolveEndpoint(), {

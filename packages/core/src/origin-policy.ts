@@ -57,3 +57,13 @@ export function createOriginPolicy(
     allowsHost: (host) => !hosts || (host !== undefined && hosts.has(host.toLowerCase())),
   };
 }
+
+/** The `Host` a request names: `X-Forwarded-Host` when a proxy in front is trusted, else `Host`. */
+export function requestHost(
+  headers: { host?: string; 'x-forwarded-host'?: string | string[] },
+  trustProxy: boolean,
+): string | undefined {
+  const forwarded = trustProxy ? headers['x-forwarded-host'] : undefined;
+  const value = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : headers.host;
+  return value?.toLowerCase();
+}

@@ -41,8 +41,6 @@ export interface SelectedKey {
 export interface RemoteKeySet {
   /** Selects the key for a token's `kid` and `alg`, fetching the JWKS when needed. */
   select(kid: string | undefined, alg: string): Promise<SelectedKey>;
-  /** How many times the JWKS has been requested, successful or not. */
-  readonly fetchCount: number;
 }
 
 const KEY_TYPE_OF_ALG: Record<string, (jwk: JWK) => boolean> = {
@@ -85,14 +83,12 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   let fetchedAt = Number.NEGATIVE_INFINITY;
   let attemptedAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<void> | undefined;
-  let fetchCount = 0;
 
   const resolveUri = async (): Promise<string | URL> =>
     typeof options.jwksUri === 'function' ? options.jwksUri() : options.jwksUri;
 
   async function load(): Promise<void> {
     attemptedAt = now();
-    fetchCount += 1;
     const uri = await resolveUri();
     const document = await fetchJson(uri, { fetch: options.fetch, timeoutMs });
     if (!Array.isArray(document.keys)) throw new Error(`${uri} is not a JWKS (no "keys" array)`);
@@ -173,9 +169,6 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   }
 
   return {
-    get fetchCount() {
-      return fetchCount;
-    },
     async select(kid, alg) {
       await ensureFresh();
       let published = find(kid, alg);

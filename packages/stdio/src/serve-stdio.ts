@@ -1,13 +1,13 @@
 import type { Readable, Writable } from 'node:stream';
 import {
   type AuthInfo,
-  classifyMessage,
   createServerChannel,
   errorResponse,
   type JSONRPCMessage,
   JsonRpcErrorCode,
   type MessageSink,
   type Portcullis,
+  readMessage,
 } from '@portcullis/core';
 import { readLines } from './line-reader.js';
 import { type LocalTrust, resolveStdioIdentity } from './stdio-identity.js';
@@ -105,39 +105,12 @@ export async function serveStdio(
       );
       return;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(event.line);
-    } catch {
-      write(
-        errorResponse(null, JsonRpcErrorCode.ParseError, 'Parse error: the line is not valid JSON'),
-      );
+    const read = readMessage(event.line, 'line', 'stdio');
+    if (read.kind === 'refused') {
+      if (!read.notification) write(read.reply);
       return;
     }
-    if (Array.isArray(value)) {
-      write(
-        errorResponse(
-          null,
-          JsonRpcErrorCode.InvalidRequest,
-          'Invalid Request: batches are not accepted over stdio',
-        ),
-      );
-      return;
-    }
-    const classified = classifyMessage(value);
-    if (classified.kind === 'invalid') {
-      if (classified.id !== null || (value as { method?: unknown })?.method === undefined) {
-        write(
-          errorResponse(
-            classified.id,
-            JsonRpcErrorCode.InvalidRequest,
-            `Invalid Request: ${classified.reason}`,
-          ),
-        );
-      }
-      return;
-    }
-    channel.dispatch(classified.message as JSONRPCMessage, { auth, sink });
+    channel.dispatch(read.message.message as JSONRPCMessage, { auth, sink });
   });
   input.once('end', () => void close());
   input.once('close', () => void close());

@@ -5,8 +5,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type { Portcullis } from '@portcullis/core';
+import { type ListeningAddress, listen, type Portcullis } from '@portcullis/core';
 import Koa from 'koa';
 import { createKoaMiddleware, type KoaMiddlewareLike } from './koa-middleware.js';
 import {
@@ -19,14 +18,6 @@ import {
 export interface KoaAppLike {
   middleware: unknown[];
   callback(): (req: IncomingMessage, res: ServerResponse) => unknown;
-}
-
-/** Where a server ended up listening. */
-export interface ListeningAddress {
-  /** `http://127.0.0.1:8080` (or `https://…`), with the port actually bound. */
-  origin: string;
-  host: string;
-  port: number;
 }
 
 /** Options for {@link startHttpServer}. */
@@ -71,16 +62,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
     : createHttpServer();
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const address = { origin, host, port };
+  const address = await listen(server, host, options.port ?? 0, options.tls ? 'https' : 'http');
+  const { origin } = address;
   const portcullis =
     typeof options.portcullis === 'function' ? options.portcullis(address) : options.portcullis;
   const handler = createStreamableHttpHandler(portcullis, options);

@@ -1,3 +1,4 @@
+export type { ListeningAddress } from '@portcullis/core';
 export type { CorsOptions } from './cors.js';
 export {
   createMemoryEventStore,
@@ -7,7 +8,6 @@ export {
 export {
   type HttpServerOptions,
   type KoaAppLike,
-  type ListeningAddress,
   type RunningHttpServer,
   startHttpServer,
 } from './http-server.js';

@@ -9,6 +9,7 @@ import {
   createOriginPolicy,
   createServerChannel,
   defaultProtocolVersion,
+  hasQueryToken,
   identityKey,
   type JSONRPCMessage,
   JsonRpcErrorCode,
@@ -16,13 +17,14 @@ import {
   type OriginPolicyOptions,
   type Portcullis,
   type RequestId,
+  requestHost,
   type ServerChannel,
   supportedProtocolVersions,
 } from '@portcullis/core';
 import { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 import { createMemoryEventStore, type EventStore } from './event-store.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
-import { accepts, hasQueryToken, requestHost } from './request-guards.js';
+import { accepts } from './request-guards.js';
 import { type Session, type SessionOptions, SessionStore } from './session-store.js';
 import { SSE_HEADERS, SseStream } from './sse-stream.js';
 import { writeChallenge, writeEmpty, writeJson, writeJsonRpcError } from './write-response.js';
@@ -594,7 +596,7 @@ export function createStreamableHttpHandler(
   ) {
     const origin = req.headers.origin;
     const cors = origin && options.cors && allowsOrigin(origin) ? corsHeaders(origin) : {};
-    const host = requestHost(req, trustProxy);
+    const host = requestHost(req.headers, trustProxy);
     if (!originPolicy.allowsHost(host)) {
       throw new HttpProblem(
         403,

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Challenge } from '@portcullis/core';
+import { type Challenge, errorResponse } from '@portcullis/core';
 
 /** Writes a JSON body with a status and extra headers, unless the response is already sent. */
 export function writeJson(
@@ -30,7 +30,7 @@ export function writeJsonRpcError(
   message: string,
   headers?: Record<string, string>,
 ): void {
-  writeJson(res, status, { jsonrpc: '2.0', id, error: { code, message } }, headers);
+  writeJson(res, status, errorResponse(id, code, message), headers);
 }
 
 /** Writes a challenge built by the core, as it is. */

@@ -1,15 +1,14 @@
 import {
   AuthError,
   type AuthInfo,
-  classifyMessage,
   createServerChannel,
   errorResponse,
   identityKey,
   type JSONRPCMessage,
-  JsonRpcErrorCode,
   type MessageSink,
   type Portcullis,
   type RequestId,
+  readMessage,
   type ServerChannel,
   UNAUTHORIZED_ERROR_CODE,
 } from '@portcullis/core';
@@ -125,40 +124,12 @@ export async function serveConnection(
   }
 
   async function handle(text: string) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      send(
-        errorResponse(
-          null,
-          JsonRpcErrorCode.ParseError,
-          'Parse error: the frame is not valid JSON',
-        ),
-      );
+    const read = readMessage(text, 'frame', 'WebSocket');
+    if (read.kind === 'refused') {
+      send(read.reply);
       return;
     }
-    if (Array.isArray(value)) {
-      send(
-        errorResponse(
-          null,
-          JsonRpcErrorCode.InvalidRequest,
-          'Invalid Request: batches are not accepted over WebSocket',
-        ),
-      );
-      return;
-    }
-    const classified = classifyMessage(value);
-    if (classified.kind === 'invalid') {
-      send(
-        errorResponse(
-          classified.id,
-          JsonRpcErrorCode.InvalidRequest,
-          `Invalid Request: ${classified.reason}`,
-        ),
-      );
-      return;
-    }
+    const classified = read.message;
     if (classified.kind === 'request' && classified.message.method === REAUTHENTICATE_METHOD) {
       await reauthenticate(classified.message.id, classified.message.params);
       return;

@@ -1,12 +1,16 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   AuthError,
   type AuthInfo,
   createOriginPolicy,
+  errorResponse,
+  hasQueryToken,
+  JsonRpcErrorCode,
+  listen,
   type OriginPolicyOptions,
   type Portcullis,
+  requestHost,
 } from '@portcullis/core';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { writeRawHttpAnswer } from './raw-http-answer.js';
@@ -96,7 +100,7 @@ export function attachWebSocketServer(
       socket,
       status,
       {},
-      { jsonrpc: '2.0', id: null, error: { code: -32600, message } },
+      errorResponse(null, JsonRpcErrorCode.InvalidRequest, message),
     );
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
@@ -110,10 +114,7 @@ export function attachWebSocketServer(
     }
     socket.on('error', () => socket.destroy());
     if (!accepting) return refuse(socket, 503, 'the server is shutting down');
-    const host =
-      options.trustProxy && typeof req.headers['x-forwarded-host'] === 'string'
-        ? req.headers['x-forwarded-host']
-        : req.headers.host;
+    const host = requestHost(req.headers, options.trustProxy ?? false);
     if (!originPolicy.allowsHost(host))
       return refuse(socket, 403, `Forbidden: Host ${host ?? '(none)'} is not allowed`);
     if (!originPolicy.allowsOrigin(req.headers.origin))
@@ -123,10 +124,8 @@ export function attachWebSocketServer(
       .map((entry) => entry.trim());
     if (!offered.includes(MCP_SUBPROTOCOL))
       return refuse(socket, 400, `the WebSocket subprotocol "${MCP_SUBPROTOCOL}" is required`);
-    if (
-      !options.allowQueryToken &&
-      /(?:^|[?&])access_token=/.test(queryAt === -1 ? '' : url.slice(queryAt))
-    ) {
+    const search = queryAt === -1 ? '' : url.slice(queryAt);
+    if (!options.allowQueryToken && hasQueryToken(search)) {
       const challenge = portcullis.challenge(
         new AuthError(
           'invalid_request',
@@ -141,7 +140,7 @@ export function attachWebSocketServer(
     let auth: AuthInfo | undefined;
     try {
       auth = await portcullis.authenticate(
-        tokenOf(req, queryAt === -1 ? '' : url.slice(queryAt), options.allowQueryToken ?? false),
+        tokenOf(req, search, options.allowQueryToken ?? false),
         TRANSPORT,
       );
     } catch (error) {
@@ -234,17 +233,10 @@ export async function startWebSocketServer(
   const server = createServer((_req, res) => {
     res.writeHead(426, { upgrade: 'websocket', connection: 'Upgrade' }).end();
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const address = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
+  const { origin } = address;
   const portcullis =
-    typeof options.portcullis === 'function'
-      ? options.portcullis({ origin, host, port })
-      : options.portcullis;
+    typeof options.portcullis === 'function' ? options.portcullis(address) : options.portcullis;
   const endpoint = attachWebSocketServer(server, portcullis, options);
   return {
     get path() {

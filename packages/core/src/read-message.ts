@@ -1,0 +1,62 @@
+import {
+  type ClassifiedMessage,
+  classifyMessage,
+  errorResponse,
+  JsonRpcErrorCode,
+} from './json-rpc.js';
+
+/** What reading one line or frame of JSON-RPC gave. */
+export type ReadMessage =
+  | { kind: 'message'; message: Exclude<ClassifiedMessage, { kind: 'invalid' }> }
+  | {
+      kind: 'refused';
+      /** The error response to send back. */
+      reply: ReturnType<typeof errorResponse>;
+      /** Whether the text was a broken notification, which JSON-RPC leaves unanswered. */
+      notification: boolean;
+    };
+
+/**
+ * Reads one JSON-RPC message from the text of a line (stdio) or a frame (WebSocket): invalid
+ * JSON is refused with `-32700`, batches and invalid messages with `-32600`, each error naming
+ * the `unit` and the `transport` so a person can tell what went wrong.
+ */
+export function readMessage(text: string, unit: string, transport: string): ReadMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return {
+      kind: 'refused',
+      reply: errorResponse(
+        null,
+        JsonRpcErrorCode.ParseError,
+        `Parse error: the ${unit} is not valid JSON`,
+      ),
+      notification: false,
+    };
+  }
+  if (Array.isArray(value)) {
+    return {
+      kind: 'refused',
+      reply: errorResponse(
+        null,
+        JsonRpcErrorCode.InvalidRequest,
+        `Invalid Request: batches are not accepted over ${transport}`,
+      ),
+      notification: false,
+    };
+  }
+  const classified = classifyMessage(value);
+  if (classified.kind !== 'invalid') return { kind: 'message', message: classified };
+  return {
+    kind: 'refused',
+    reply: errorResponse(
+      classified.id,
+      JsonRpcErrorCode.InvalidRequest,
+      `Invalid Request: ${classified.reason}`,
+    ),
+    notification:
+      classified.id === null && (value as { method?: unknown } | null)?.method !== undefined,
+  };
+}
