@@ -1,4 +1,4 @@
-import type { AuthInfo as SdkAuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo as SdkAuthInfo } from '@modelcontextprotocol/server';
 
 /**
  * What a verified access token tells about its caller.

@@ -85,7 +85,11 @@ export {
 export {
   allowsBatches,
   defaultProtocolVersion,
+  isModernProtocolVersion,
   latestProtocolVersion,
+  legacyProtocolVersions,
+  modernProtocolVersions,
+  type ProtocolEra,
   supportedProtocolVersions,
 } from './protocol-versions.js';
 export {
@@ -139,8 +143,10 @@ export {
   type DispatchOptions,
   type MessageSink,
   type ServerChannel,
+  type ServerChannelOptions,
 } from './server-channel.js';
 export {
+  type CacheHintOptions,
   createServerFactory,
   type McpServer,
   type ServerContext,

@@ -1,4 +1,4 @@
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 
 /** A JSON Schema describing an object, as MCP tool schemas must. */
 export type JsonSchemaObject = { type: 'object'; [keyword: string]: unknown };

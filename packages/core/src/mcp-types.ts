@@ -10,9 +10,12 @@ export type {
   ElicitRequest,
   ElicitResult,
   GetPromptResult,
+  InputRequest,
+  InputRequests,
+  InputRequiredResult,
   JSONRPCMessage,
   LoggingLevel,
   ReadResourceResult,
   ServerNotification,
   ToolAnnotations,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';

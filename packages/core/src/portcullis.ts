@@ -14,7 +14,11 @@ import {
 import type { RateLimiter } from './rate-limiter.js';
 import type { Registry, TargetedRequest } from './registry.js';
 import { createResourceUpdates } from './resource-updates.js';
-import { createServerFactory, type ServerFactory } from './server-factory.js';
+import {
+  type CacheHintOptions,
+  createServerFactory,
+  type ServerFactory,
+} from './server-factory.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Options for {@link createPortcullis}. */
@@ -38,6 +42,14 @@ export interface PortcullisOptions {
   logger?: Logger;
   /** Optional `realm` of challenges. */
   realm?: string;
+  /**
+   * The key that seals the `requestState` of `input_required` results (HMAC-SHA256, at least
+   * 32 bytes). Default: random per process. Give every instance behind a load balancer the
+   * same key, or a multi round-trip request fails when its retry reaches another instance.
+   */
+  requestStateKey?: Uint8Array | string;
+  /** `ttlMs` and `cacheScope` of cacheable 2026-07-28 results; lists are `private` when auth is on. */
+  cacheHints?: CacheHintOptions;
   resourceName?: string;
   resourceDocumentation?: string;
 }
@@ -187,6 +199,8 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       audit,
       logger,
       resourceUpdates,
+      requestStateKey: options.requestStateKey,
+      cacheHints: options.cacheHints,
     }),
     async authenticate(authorization, transport) {
       if (!requiresAuth) return undefined;

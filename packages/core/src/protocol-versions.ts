@@ -1,17 +1,38 @@
 import {
   DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
-  LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
+
+/**
+ * The stateless revisions: each request carries its version and client capabilities in
+ * `_meta`, there is no `initialize` and no session. Newest first.
+ */
+export const modernProtocolVersions: readonly string[] = ['2026-07-28'];
+
+/** The revisions negotiated with `initialize` (2024-11-05 to 2025-11-25), newest first. */
+export const legacyProtocolVersions: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS.filter(
+  (version) => version >= '2024-11-05',
+);
 
 /** Protocol revisions the server speaks, newest first. */
-export const supportedProtocolVersions: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS;
+export const supportedProtocolVersions: readonly string[] = [
+  ...modernProtocolVersions,
+  ...legacyProtocolVersions,
+];
 
 /** The newest protocol revision. */
-export const latestProtocolVersion: string = LATEST_PROTOCOL_VERSION;
+export const latestProtocolVersion: string = modernProtocolVersions[0] as string;
 
-/** The revision assumed when an HTTP request carries no `MCP-Protocol-Version` header. */
+/** The revision assumed when a 2025-era HTTP request carries no `MCP-Protocol-Version` header. */
 export const defaultProtocolVersion: string = DEFAULT_NEGOTIATED_PROTOCOL_VERSION;
+
+/** The two generations of the protocol: `initialize`-negotiated, or stateless with a per-request envelope. */
+export type ProtocolEra = 'legacy' | 'modern';
+
+/** Whether `version` is a stateless (2026-07-28 or later) revision this server serves. */
+export function isModernProtocolVersion(version: string | undefined): boolean {
+  return version !== undefined && modernProtocolVersions.includes(version);
+}
 
 /** Whether a revision still allows JSON-RPC batches (removed in 2025-06-18). */
 export function allowsBatches(version: string): boolean {

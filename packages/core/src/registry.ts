@@ -7,6 +7,7 @@ import { compileJsonSchema, type JsonSchemaObject } from './json-schema.js';
 import type {
   CallToolResult,
   GetPromptResult,
+  InputRequiredResult,
   ReadResourceResult,
   ToolAnnotations,
 } from './mcp-types.js';
@@ -39,7 +40,14 @@ export interface ToolDefinition<Input extends ToolInputSchema = ToolInputSchema>
   /** Structured output (`structuredContent`), published as `outputSchema`. */
   output?: z.ZodObject;
   annotations?: ToolAnnotations;
-  handler(args: z.output<Input>, context: HandlerContext): CallToolResult | Promise<CallToolResult>;
+  /**
+   * Runs the tool. It may answer `context.inputRequired(...)` to ask the client for more
+   * (an elicitation, a sampling, the roots) and is then called again with the answers.
+   */
+  handler(
+    args: z.output<Input>,
+    context: HandlerContext,
+  ): CallToolResult | InputRequiredResult | Promise<CallToolResult | InputRequiredResult>;
 }
 
 /** A fixed resource, declared once with the scopes needed to see and read it. */
@@ -50,7 +58,10 @@ export interface ResourceDefinition {
   description?: string;
   mimeType?: string;
   scopes: readonly string[];
-  read(uri: URL, context: HandlerContext): ReadResourceResult | Promise<ReadResourceResult>;
+  read(
+    uri: URL,
+    context: HandlerContext,
+  ): ReadResourceResult | InputRequiredResult | Promise<ReadResourceResult | InputRequiredResult>;
 }
 
 /** A family of resources named by an RFC 6570 URI template, e.g. `notes://{id}`. */
@@ -67,7 +78,7 @@ export interface ResourceTemplateDefinition {
     uri: URL,
     variables: Record<string, string>,
     context: HandlerContext,
-  ): ReadResourceResult | Promise<ReadResourceResult>;
+  ): ReadResourceResult | InputRequiredResult | Promise<ReadResourceResult | InputRequiredResult>;
 }
 
 /** A prompt, declared once with the scopes needed to see and get it. */
@@ -80,7 +91,10 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
   arguments?: Args;
   /** Suggestions for arguments. */
   complete?: Record<string, Completer>;
-  get(args: z.output<Args>, context: HandlerContext): GetPromptResult | Promise<GetPromptResult>;
+  get(
+    args: z.output<Args>,
+    context: HandlerContext,
+  ): GetPromptResult | InputRequiredResult | Promise<GetPromptResult | InputRequiredResult>;
 }
 
 /** Declares a tool, inferring the handler's argument type from `input`. */

@@ -1,10 +1,14 @@
-import type {
-  Transport,
-  TransportSendOptions,
-} from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  type MessageClassification,
+  type MessageExtraInfo,
+  PerRequestHTTPServerTransport,
+  type Transport,
+  type TransportSendOptions,
+} from '@modelcontextprotocol/server';
 import type { AuthInfo } from './auth-info.js';
 import type { RequestId } from './json-rpc.js';
 import type { JSONRPCMessage } from './mcp-types.js';
+import { modernProtocolVersions, type ProtocolEra } from './protocol-versions.js';
 import type { McpServer } from './server-factory.js';
 
 /** Where the messages for one client (or one HTTP request) go. */
@@ -47,12 +51,19 @@ interface PendingRequest {
   sink: MessageSink;
 }
 
-class ChannelTransport implements Transport {
+/** The channel's side of the SDK transport seam: what the server sends goes to `deliver`. */
+interface ChannelTransport extends Transport {
+  sessionId?: string;
+  deliver: (message: JSONRPCMessage, options?: TransportSendOptions) => void;
+}
+
+/** A transport for 2025-era traffic: the server learns the revision from `initialize`. */
+class LegacyChannelTransport implements ChannelTransport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: Transport['onmessage'];
   sessionId?: string;
-  deliver: (message: JSONRPCMessage, options?: TransportSendOptions) => void = () => {};
+  deliver: ChannelTransport['deliver'] = () => {};
 
   async start(): Promise<void> {}
 
@@ -65,13 +76,55 @@ class ChannelTransport implements Transport {
   }
 }
 
-/** Connects `server` to a new {@link ServerChannel}. `sessionId` is shown to handlers. */
+const MODERN: MessageClassification = { era: 'modern', revision: modernProtocolVersions[0] };
+
+/**
+ * A transport for 2026-07-28 traffic that stays connected and serves any number of requests.
+ *
+ * The SDK binds a server to the stateless revision when it connects through its per-request
+ * HTTP transport; this subclass keeps that binding but replaces the single exchange with the
+ * channel's routing, so one server serves every modern request instead of one per request.
+ */
+class ModernChannelTransport extends PerRequestHTTPServerTransport implements ChannelTransport {
+  sessionId?: string;
+  deliver: ChannelTransport['deliver'] = () => {};
+
+  constructor() {
+    super({ classification: MODERN });
+  }
+
+  override async start(): Promise<void> {}
+
+  override async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    this.deliver(message, options);
+  }
+
+  override async close(): Promise<void> {
+    this.onclose?.();
+  }
+}
+
+/** Options for {@link createServerChannel}. */
+export interface ServerChannelOptions {
+  /** Shown to handlers as the session id (2025-era stateful sessions). */
+  sessionId?: string;
+  /**
+   * `legacy` (default): 2025-era clients that start with `initialize`. `modern`: 2026-07-28
+   * requests, each with its own `_meta` envelope; no handshake, no session.
+   */
+  era?: ProtocolEra;
+}
+
+/** Connects `server` to a new {@link ServerChannel} of one protocol era. */
 export async function createServerChannel(
   server: McpServer,
-  sessionId?: string,
+  options: ServerChannelOptions = {},
 ): Promise<ServerChannel> {
-  const transport = new ChannelTransport();
-  transport.sessionId = sessionId;
+  const modern = options.era === 'modern';
+  const transport: ChannelTransport = modern
+    ? new ModernChannelTransport()
+    : new LegacyChannelTransport();
+  transport.sessionId = options.sessionId;
   const pending = new Map<number, PendingRequest>();
   const bySink = new Map<MessageSink, Map<RequestId, number>>();
   let nextId = 1;
@@ -92,9 +145,13 @@ export async function createServerChannel(
       return pending.size;
     },
     dispatch(message, { auth, sink, closeStream }) {
-      const extra =
-        auth || closeStream
-          ? { ...(auth && { authInfo: auth }), ...(closeStream && { closeSSEStream: closeStream }) }
+      const extra: MessageExtraInfo | undefined =
+        auth || closeStream || modern
+          ? {
+              ...(auth && { authInfo: auth }),
+              ...(closeStream && { closeSSEStream: closeStream }),
+              ...(modern && { classification: MODERN }),
+            }
           : undefined;
       const record = message as Record<string, unknown>;
       if ('method' in record && 'id' in record) {
@@ -128,7 +185,7 @@ export async function createServerChannel(
           jsonrpc: '2.0',
           method: 'notifications/cancelled',
           params: { requestId: internalId, reason: 'the client went away' },
-        });
+        } as JSONRPCMessage);
       }
     },
     close: () => server.close(),

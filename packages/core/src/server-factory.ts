@@ -1,29 +1,18 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { randomBytes } from 'node:crypto';
 import {
-  CallToolRequestSchema,
-  CompleteRequestSchema,
-  CreateMessageResultSchema,
-  ElicitResultSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  type LoggingLevel,
-  ReadResourceRequestSchema,
-  type ServerNotification,
-  type ServerRequest,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+  createRequestStateCodec,
+  ProtocolErrorCode,
+  type ServerContext as SdkServerContext,
+  Server,
+} from '@modelcontextprotocol/server';
 import type { AuditSink, AuditTargetKind } from './audit.js';
-import type { AuthInfo } from './auth-info.js';
+import { type AuthInfo, identityKey } from './auth-info.js';
 import { UNAUTHORIZED_ERROR_CODE } from './challenge.js';
 import type { HandlerContext, TransportKind } from './handler-context.js';
 import { JsonRpcError } from './json-rpc-error.js';
 import type { Logger } from './logger.js';
+import type { ClientCapabilities, InputRequiredResult } from './mcp-types.js';
+import { supportedProtocolVersions } from './protocol-versions.js';
 import type { Registry } from './registry.js';
 import type { ResourceUpdates } from './resource-updates.js';
 
@@ -34,50 +23,50 @@ export interface ServerContext {
   transport: TransportKind;
 }
 
-/** An MCP server instance, ready to be connected to one transport. */
+/** An MCP server instance, ready to be connected to one transport (either era). */
 export type McpServer = Server;
 
 /** The one factory every transport uses: `(ctx: { auth, transport }) => server`. */
 export type ServerFactory = (context: ServerContext) => McpServer;
 
+/** Cache hints of 2026-07-28 results (`ttlMs`, `cacheScope`). */
+export interface CacheHintOptions {
+  /** How long clients may reuse `tools/list`, `prompts/list`, `resources/list` and templates. Default 5 minutes. */
+  listTtlMs?: number;
+  /** How long clients may reuse `resources/read` results. Default 0: read again. */
+  readTtlMs?: number;
+}
+
 /** Options for {@link createServerFactory}. */
 export interface ServerFactoryOptions {
-  /** Name and version announced in `initialize`. */
+  /** Name and version announced in `initialize`, `server/discover` and every 2026-07-28 result. */
   info: { name: string; version: string; title?: string };
   instructions?: string;
   registry: Registry;
   /**
    * Whether requests must carry a verified identity. When true (the default), a request that
    * reaches a server without one, or whose token has expired, is refused: it fails closed.
+   * Lists then depend on the caller, so their cache scope is always `private`.
    */
   requireAuth?: boolean;
   audit?: AuditSink;
   logger: Logger;
   /** Where resource changes are announced to subscribed sessions. */
   resourceUpdates?: ResourceUpdates;
+  /**
+   * The key that seals the `requestState` of `input_required` results (HMAC, at least 32
+   * bytes). Default: random per process, so a multi round-trip request must come back to the
+   * same process; give every instance behind a load balancer the same key.
+   */
+  requestStateKey?: Uint8Array | string;
+  /** Seconds a sealed `requestState` stays valid. Default 600. */
+  requestStateTtlSeconds?: number;
+  cacheHints?: CacheHintOptions;
 }
 
-interface RequestExtra {
-  signal: AbortSignal;
-  authInfo?: unknown;
-  sessionId?: string;
-  requestId: string | number;
-  _meta?: { progressToken?: string | number };
-  closeSSEStream?: () => void;
-  sendNotification: (notification: ServerNotification) => Promise<void>;
-  sendRequest: <T>(request: ServerRequest, schema: T) => Promise<unknown>;
-}
+type Handler = (request: never, ctx: SdkServerContext) => unknown;
 
-const LOG_LEVELS: readonly LoggingLevel[] = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-];
+const NO_RESULT_STATE = Symbol('no request state');
 
 function toolError(message: string) {
   return { content: [{ type: 'text' as const, text: message }], isError: true };
@@ -86,7 +75,9 @@ function toolError(message: string) {
 /**
  * Creates the server factory: each call builds a low-level SDK `Server` whose handlers consult
  * the registry with the identity of the request being served, so scopes are decided per
- * request (a refreshed token takes effect at once) rather than once per session.
+ * request (a refreshed token takes effect at once) rather than once per session. The same
+ * server serves 2025-era clients (after `initialize`) and 2026-07-28 requests (when connected
+ * through a modern channel); which one is the channel's choice.
  */
 export function createServerFactory(options: ServerFactoryOptions): ServerFactory {
   const { registry, logger } = options;
@@ -99,6 +90,18 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     ...(registry.hasCompletions && { completions: {} }),
     logging: {},
   };
+  // A list filtered by the caller's scopes must never be served from a shared cache.
+  const listScope = requireAuth ? ('private' as const) : ('public' as const);
+  const listHint = { ttlMs: options.cacheHints?.listTtlMs ?? 300_000, cacheScope: listScope };
+  const cacheHints = {
+    'tools/list': listHint,
+    'prompts/list': listHint,
+    'resources/list': listHint,
+    'resources/templates/list': listHint,
+    'resources/read': { ttlMs: options.cacheHints?.readTtlMs ?? 0, cacheScope: listScope },
+    'server/discover': { ttlMs: listHint.ttlMs, cacheScope: 'public' as const },
+  };
+  const requestStateKey = options.requestStateKey ?? randomBytes(32);
 
   const audit: AuditSink = (event) => {
     try {
@@ -109,16 +112,35 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
   };
 
   return ({ auth: sessionAuth, transport }) => {
+    const authOf = (ctx: SdkServerContext) =>
+      (ctx.http?.authInfo as AuthInfo | undefined) ?? sessionAuth;
+    // Sealed state is bound to the method and the caller: it cannot be replayed by another.
+    const requestStates = createRequestStateCodec({
+      key: requestStateKey,
+      ttlSeconds: options.requestStateTtlSeconds ?? 600,
+      bind: (ctx) => {
+        const auth = authOf(ctx);
+        return `${ctx.mcpReq.method}\0${auth ? identityKey(auth) : ''}`;
+      },
+    });
     const server = new Server(options.info, {
       capabilities,
+      supportedProtocolVersions: [...supportedProtocolVersions],
+      cacheHints,
+      requestState: { verify: (state, ctx) => requestStates.verify(state, ctx) },
       ...(options.instructions && { instructions: options.instructions }),
     });
-    let minimumLevel: LoggingLevel | undefined;
+    server.onerror = (error) => logger.debug({ err: error.message }, 'mcp server error');
     const subscriptions = new Set<string>();
+    const on = (method: string, handler: Handler) =>
+      (server.setRequestHandler as unknown as (method: string, handler: Handler) => void)(
+        method,
+        handler,
+      );
 
     /** The identity of this request, or a refusal when one is required and missing or expired. */
-    const callerOf = (extra: RequestExtra): AuthInfo | undefined => {
-      const auth = (extra.authInfo as AuthInfo | undefined) ?? sessionAuth;
+    const callerOf = (ctx: SdkServerContext): AuthInfo | undefined => {
+      const auth = authOf(ctx);
       if (!requireAuth) return auth;
       if (!auth)
         throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'Unauthorized', 'no verified access token');
@@ -129,57 +151,53 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     const visible = (required: readonly string[], auth: AuthInfo | undefined) =>
       auth === undefined ? !requireAuth : registry.allows(required, auth);
 
-    const contextOf = (extra: RequestExtra, auth: AuthInfo | undefined): HandlerContext => ({
-      auth,
-      signal: extra.signal,
-      logger,
-      requestId: extra.requestId,
-      sessionId: extra.sessionId,
-      transport,
-      clientCapabilities: server.getClientCapabilities(),
-      closeStream: extra.closeSSEStream,
-      sendNotification: extra.sendNotification,
-      reportProgress: async (progress, total, message) => {
-        const progressToken = extra._meta?.progressToken;
-        if (progressToken === undefined) return;
-        await extra.sendNotification({
-          method: 'notifications/progress',
-          params: {
-            progressToken,
-            progress,
-            ...(total !== undefined && { total }),
-            ...(message && { message }),
-          },
-        });
-      },
-      log: async (level, data, name) => {
-        if (
-          minimumLevel !== undefined &&
-          LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(minimumLevel)
-        )
-          return;
-        await extra.sendNotification({
-          method: 'notifications/message',
-          params: { level, data, ...(name && { logger: name }) },
-        });
-      },
-      createMessage: async (params) => {
-        if (!server.getClientCapabilities()?.sampling)
-          throw new Error('the client does not support sampling');
-        return (await extra.sendRequest(
-          { method: 'sampling/createMessage', params },
-          CreateMessageResultSchema,
-        )) as never;
-      },
-      elicit: async (params) => {
-        if (!server.getClientCapabilities()?.elicitation)
-          throw new Error('the client does not support elicitation');
-        return (await extra.sendRequest(
-          { method: 'elicitation/create', params } as ServerRequest,
-          ElicitResultSchema,
-        )) as never;
-      },
-    });
+    const contextOf = (ctx: SdkServerContext, auth: AuthInfo | undefined): HandlerContext => {
+      const request = ctx.mcpReq;
+      const envelope = request.envelope as
+        | { 'io.modelcontextprotocol/clientCapabilities'?: ClientCapabilities }
+        | undefined;
+      const state = request.requestState();
+      return {
+        auth,
+        signal: request.signal,
+        logger,
+        requestId: request.id,
+        sessionId: ctx.sessionId,
+        transport,
+        era: envelope ? 'modern' : 'legacy',
+        clientCapabilities: envelope
+          ? envelope['io.modelcontextprotocol/clientCapabilities']
+          : server.getClientCapabilities(),
+        inputResponses: request.inputResponses,
+        requestState: state,
+        inputRequired: async (inputRequests, value = NO_RESULT_STATE) => {
+          const result: InputRequiredResult = {
+            resultType: 'input_required',
+            ...(inputRequests && { inputRequests }),
+          };
+          if (value !== NO_RESULT_STATE) result.requestState = await requestStates.mint(value, ctx);
+          return result;
+        },
+        closeStream: ctx.http?.closeSSE,
+        sendNotification: (notification) => request.notify(notification),
+        reportProgress: async (progress, total, message) => {
+          const progressToken = request._meta?.progressToken;
+          if (progressToken === undefined) return;
+          await request.notify({
+            method: 'notifications/progress',
+            params: {
+              progressToken,
+              progress,
+              ...(total !== undefined && { total }),
+              ...(message && { message }),
+            },
+          });
+        },
+        log: (level, data, name) => request.log(level, data, name),
+        createMessage: (params) => request.requestSampling(params) as never,
+        elicit: (params) => request.elicitInput(params as never),
+      };
+    };
 
     /** Refuses with `insufficient_scope` (and audits), or returns a function that audits the outcome. */
     const admit = (
@@ -245,23 +263,21 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       return shown;
     };
 
-    server.setRequestHandler(SetLevelRequestSchema, (request, extra) => {
-      callerOf(extra as RequestExtra);
-      minimumLevel = request.params.level;
-      return {};
-    });
-
     if (registry.tools.size > 0) {
-      server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({
-        tools: listed(registry.tools.values(), callerOf(extra as RequestExtra)),
+      on('tools/list', (_request, ctx) => ({
+        tools: listed(registry.tools.values(), callerOf(ctx)),
       }));
 
-      server.setRequestHandler(CallToolRequestSchema, async (request, rawExtra) => {
-        const extra = rawExtra as RequestExtra;
-        const auth = callerOf(extra);
+      on('tools/call', async (rawRequest, ctx) => {
+        const request = rawRequest as {
+          method: string;
+          params: { name: string; arguments?: unknown };
+        };
+        const auth = callerOf(ctx);
         const { name } = request.params;
         const tool = registry.tools.get(name);
-        if (!tool) throw new JsonRpcError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+        if (!tool)
+          throw new JsonRpcError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
         const done = admit('tool', name, request.method, request.params, auth);
         const args = tool.check(request.params.arguments ?? {});
         if (!args.valid) {
@@ -270,7 +286,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         }
         try {
           return await run(done, () =>
-            tool.definition.handler(args.data as never, contextOf(extra, auth)),
+            tool.definition.handler(args.data as never, contextOf(ctx, auth)),
           );
         } catch (error) {
           if (error instanceof JsonRpcError) throw error;
@@ -283,25 +299,26 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       });
     }
 
+    let stopLegacyUpdates: (() => void) | undefined;
     if (hasResources) {
-      server.setRequestHandler(ListResourcesRequestSchema, (_request, extra) => ({
-        resources: listed(registry.resources.values(), callerOf(extra as RequestExtra)),
+      on('resources/list', (_request, ctx) => ({
+        resources: listed(registry.resources.values(), callerOf(ctx)),
       }));
-      server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra) => ({
-        resourceTemplates: listed(
-          registry.resourceTemplates.values(),
-          callerOf(extra as RequestExtra),
-        ),
+      on('resources/templates/list', (_request, ctx) => ({
+        resourceTemplates: listed(registry.resourceTemplates.values(), callerOf(ctx)),
       }));
 
-      server.setRequestHandler(ReadResourceRequestSchema, async (request, rawExtra) => {
-        const extra = rawExtra as RequestExtra;
-        const auth = callerOf(extra);
+      on('resources/read', async (rawRequest, ctx) => {
+        const request = rawRequest as { method: string; params: { uri: string } };
+        const auth = callerOf(ctx);
         const { uri } = request.params;
         const resource = registry.resolveResource(uri);
-        if (!resource) throw new JsonRpcError(-32002, `Resource ${uri} not found`, { uri });
+        if (!resource)
+          throw new JsonRpcError(ProtocolErrorCode.ResourceNotFound, `Resource ${uri} not found`, {
+            uri,
+          });
         const done = admit('resource', uri, request.method, request.params, auth);
-        const context = contextOf(extra, auth);
+        const context = contextOf(ctx, auth);
         return run(done, () =>
           resource.kind === 'fixed'
             ? resource.entry.definition.read(new URL(uri), context)
@@ -309,51 +326,115 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         );
       });
 
-      const stopListening = options.resourceUpdates?.listen((uri) => {
+      stopLegacyUpdates = options.resourceUpdates?.listen((uri) => {
         if (subscriptions.has(uri)) void server.sendResourceUpdated({ uri }).catch(() => undefined);
       });
-      server.onclose = () => stopListening?.();
-      server.setRequestHandler(SubscribeRequestSchema, (request, extra) => {
-        const auth = callerOf(extra as RequestExtra);
+      on('resources/subscribe', (rawRequest, ctx) => {
+        const request = rawRequest as { method: string; params: { uri: string } };
+        const auth = callerOf(ctx);
         admit('resource', request.params.uri, request.method, request.params, auth)(false);
         subscriptions.add(request.params.uri);
         return {};
       });
-      server.setRequestHandler(UnsubscribeRequestSchema, (request, extra) => {
-        callerOf(extra as RequestExtra);
-        subscriptions.delete(request.params.uri);
+      on('resources/unsubscribe', (rawRequest, ctx) => {
+        callerOf(ctx);
+        subscriptions.delete((rawRequest as { params: { uri: string } }).params.uri);
         return {};
       });
     }
 
+    /**
+     * `subscriptions/listen` (2026-07-28): acknowledges the resource subscriptions the caller
+     * may read (others are left out of the acknowledgement and audited), then relays their
+     * updates until the client goes away or the server closes. The registry is fixed, so the
+     * list-changed kinds are never acknowledged.
+     */
+    const closeListeners = new Set<() => void>();
+    on('subscriptions/listen', (rawRequest, ctx) => {
+      const request = rawRequest as {
+        method: string;
+        params: { notifications?: { resourceSubscriptions?: unknown } };
+      };
+      const auth = callerOf(ctx);
+      const subscriptionId = ctx.mcpReq.id;
+      const requested = request.params.notifications?.resourceSubscriptions;
+      const uris = new Set<string>();
+      if (Array.isArray(requested)) {
+        for (const uri of requested) {
+          if (typeof uri !== 'string' || !registry.resolveResource(uri)) continue;
+          try {
+            admit('resource', uri, 'resources/read', { uri }, auth)(false);
+            uris.add(uri);
+          } catch {
+            // Refused and audited by admit: not acknowledged, never delivered.
+          }
+        }
+      }
+      const meta = { 'io.modelcontextprotocol/subscriptionId': subscriptionId };
+      return new Promise((resolve) => {
+        const stop = options.resourceUpdates?.listen((uri) => {
+          if (uris.has(uri))
+            void ctx.mcpReq
+              .notify({ method: 'notifications/resources/updated', params: { uri, _meta: meta } })
+              .catch(() => undefined);
+        });
+        const end = (graceful: boolean) => {
+          stop?.();
+          closeListeners.delete(close);
+          if (graceful) resolve({ _meta: meta });
+        };
+        const close = () => end(true);
+        closeListeners.add(close);
+        ctx.mcpReq.signal.addEventListener('abort', () => end(false), { once: true });
+        void ctx.mcpReq.notify({
+          method: 'notifications/subscriptions/acknowledged',
+          params: {
+            _meta: meta,
+            notifications: uris.size > 0 ? { resourceSubscriptions: [...uris] } : {},
+          },
+        });
+      });
+    });
+
     if (registry.prompts.size > 0) {
-      server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => ({
-        prompts: listed(registry.prompts.values(), callerOf(extra as RequestExtra)),
+      on('prompts/list', (_request, ctx) => ({
+        prompts: listed(registry.prompts.values(), callerOf(ctx)),
       }));
 
-      server.setRequestHandler(GetPromptRequestSchema, async (request, rawExtra) => {
-        const extra = rawExtra as RequestExtra;
-        const auth = callerOf(extra);
+      on('prompts/get', async (rawRequest, ctx) => {
+        const request = rawRequest as {
+          method: string;
+          params: { name: string; arguments?: Record<string, string> };
+        };
+        const auth = callerOf(ctx);
         const { name } = request.params;
         const prompt = registry.prompts.get(name);
-        if (!prompt) throw new JsonRpcError(ErrorCode.InvalidParams, `Prompt ${name} not found`);
+        if (!prompt)
+          throw new JsonRpcError(ProtocolErrorCode.InvalidParams, `Prompt ${name} not found`);
         const done = admit('prompt', name, request.method, request.params, auth);
         const args = prompt.check(request.params.arguments ?? {});
         if (!args.valid) {
           done(true);
           throw new JsonRpcError(
-            ErrorCode.InvalidParams,
+            ProtocolErrorCode.InvalidParams,
             `Invalid arguments for prompt ${name}: ${args.message}`,
           );
         }
-        return run(done, () => prompt.definition.get(args.data as never, contextOf(extra, auth)));
+        return run(done, () => prompt.definition.get(args.data as never, contextOf(ctx, auth)));
       });
     }
 
     if (registry.hasCompletions) {
-      server.setRequestHandler(CompleteRequestSchema, async (request, rawExtra) => {
-        const extra = rawExtra as RequestExtra;
-        const auth = callerOf(extra);
+      on('completion/complete', async (rawRequest, ctx) => {
+        const request = rawRequest as {
+          method: string;
+          params: {
+            ref: { type: 'ref/prompt'; name: string } | { type: 'ref/resource'; uri: string };
+            argument: { name: string; value: string };
+            context?: { arguments?: Record<string, string> };
+          };
+        };
+        const auth = callerOf(ctx);
         const { ref, argument, context } = request.params;
         const entry =
           ref.type === 'ref/prompt'
@@ -379,6 +460,10 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       });
     }
 
+    server.onclose = () => {
+      stopLegacyUpdates?.();
+      for (const close of [...closeListeners]) close();
+    };
     return server;
   };
 }

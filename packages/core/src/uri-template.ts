@@ -1,4 +1,4 @@
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { UriTemplate } from '@modelcontextprotocol/server';
 
 /** Compiles an RFC 6570 URI template once; the returned function matches URIs against it. */
 export function compileUriTemplate(

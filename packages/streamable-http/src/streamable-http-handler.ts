@@ -220,7 +220,7 @@ export function createStreamableHttpHandler(
     const id = randomUUID();
     const channel = await createServerChannel(
       portcullis.createServer({ auth, transport: TRANSPORT }),
-      id,
+      { sessionId: id },
     );
     const session: Session = {
       id,
