@@ -39,6 +39,17 @@ export {
 export { clientSecretBasic } from './client-secret-basic.js';
 export type { FetchLike } from './fetch-json.js';
 export type { HandlerContext, TransportKind } from './handler-context.js';
+export { type DecodedHeaderValue, decodeHeaderValue } from './header-value.js';
+export {
+  HEADER_MISMATCH_ERROR_CODE,
+  type HttpRoute,
+  type McpRequestHeaders,
+  type ModernMessage,
+  modernErrorStatus,
+  routeHttpPost,
+  targetFromHeaders,
+  UNSUPPORTED_VERSION_ERROR_CODE,
+} from './http-route.js';
 export {
   createIntrospectionVerifier,
   type IntrospectionVerifierOptions,
@@ -69,6 +80,7 @@ export {
   type OriginPolicyOptions,
   requestHost,
 } from './origin-policy.js';
+export { type ParamHeader, paramHeaderMismatch, paramHeadersOf } from './param-headers.js';
 export {
   createPortcullis,
   type Portcullis,

@@ -11,6 +11,7 @@ import type {
   ReadResourceResult,
   ToolAnnotations,
 } from './mcp-types.js';
+import { type ParamHeader, paramHeadersOf } from './param-headers.js';
 import { createScopePolicy, type ScopePolicy } from './scope-policy.js';
 import { compileUriTemplate } from './uri-template.js';
 
@@ -198,6 +199,8 @@ export interface Registry {
   readonly resourceTemplates: ReadonlyMap<string, RegisteredTemplate>;
   readonly prompts: ReadonlyMap<string, RegisteredEntry<PromptDefinition, Record<string, unknown>>>;
   readonly policy: ScopePolicy;
+  /** The `Mcp-Param-*` headers of each tool that declares `x-mcp-header` parameters. */
+  readonly toolParamHeaders: ReadonlyMap<string, readonly ParamHeader[]>;
   /** Every scope any entry needs, sorted: the `scopes_supported` of the resource metadata. */
   readonly scopes: readonly string[];
   /** Whether any prompt or template suggests argument values. */
@@ -396,12 +399,19 @@ export function createRegistry(options: RegistryOptions): Registry {
     }
   };
 
+  const toolParamHeaders = new Map<string, readonly ParamHeader[]>();
+  for (const [name, tool] of tools) {
+    const declared = paramHeadersOf(name, tool.listing.inputSchema);
+    if (declared.length > 0) toolParamHeaders.set(name, declared);
+  }
+
   return {
     tools,
     resources,
     resourceTemplates,
     prompts,
     policy,
+    toolParamHeaders,
     scopes,
     hasCompletions,
     resolveResource,
