@@ -9,20 +9,26 @@ import {
   createOriginPolicy,
   createServerChannel,
   defaultProtocolVersion,
+  errorResponse,
   hasQueryToken,
   identityKey,
   type JSONRPCMessage,
   JsonRpcErrorCode,
+  legacyProtocolVersions,
+  type McpRequestHeaders,
   type MessageSink,
   type OriginPolicyOptions,
   type Portcullis,
   type RequestId,
   requestHost,
+  routeHttpPost,
   type ServerChannel,
   supportedProtocolVersions,
+  targetFromHeaders,
 } from '@portcullis/core';
 import { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 import { createMemoryEventStore, type EventStore } from './event-store.js';
+import { answerModern } from './modern-exchange.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { accepts } from './request-guards.js';
 import { type Session, type SessionOptions, SessionStore } from './session-store.js';
@@ -99,6 +105,11 @@ class HttpProblem extends Error {
   }
 }
 
+/** A header's value when it was sent once; repeated headers count as absent. */
+function single(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 function parsePost(body: unknown): ParsedPost {
   const isBatch = Array.isArray(body);
   const values = isBatch ? (body as unknown[]) : [body];
@@ -140,9 +151,10 @@ export function createStreamableHttpHandler(
   const retryMs = options.retryMs ?? 1000;
   const primes = (session: Session) =>
     eventStore !== undefined && session.protocolVersion >= '2025-11-25';
-  const supported = new Set(supportedProtocolVersions);
+  const legacy = new Set(legacyProtocolVersions);
 
   let sharedChannel: Promise<ServerChannel> | undefined;
+  let modernChannel: Promise<ServerChannel> | undefined;
   let closing = false;
   let inFlight = 0;
   const idle = new Set<() => void>();
@@ -239,6 +251,22 @@ export function createStreamableHttpHandler(
     return session;
   }
 
+  /** The 2026-07-28 request headers of `req`. */
+  const mcpHeaders = (req: IncomingMessage): McpRequestHeaders => ({
+    protocolVersion: single(req.headers['mcp-protocol-version']),
+    method: single(req.headers['mcp-method']),
+    name: single(req.headers['mcp-name']),
+    get: (name) => single(req.headers[name]),
+  });
+
+  const modern = () => {
+    modernChannel ??= createServerChannel(
+      portcullis.createServer({ auth: undefined, transport: TRANSPORT }),
+      { era: 'modern' },
+    );
+    return modernChannel;
+  };
+
   async function handlePost(
     req: IncomingMessage,
     res: ServerResponse,
@@ -253,8 +281,7 @@ export function createStreamableHttpHandler(
         'Not Acceptable: the client must accept both application/json and text/event-stream',
       );
     }
-    let body = parsedBody;
-    if (body === undefined) {
+    if (parsedBody === undefined) {
       const contentType = req.headers['content-type'] ?? '';
       if (!contentType.toLowerCase().startsWith('application/json')) {
         throw new HttpProblem(
@@ -263,6 +290,23 @@ export function createStreamableHttpHandler(
           'Unsupported Media Type: the body must be application/json',
         );
       }
+    }
+
+    // The caller is authenticated from the headers before a byte of the body is read.
+    const authenticated = await authenticate(req, res, cors, null);
+    if (!authenticated) return;
+    const { auth } = authenticated;
+    const headers = mcpHeaders(req);
+    // 2026-07-28 names the target in its headers: a denied call costs no body read at all.
+    const target = targetFromHeaders(headers);
+    const early = target && portcullis.authorize(target, auth, TRANSPORT);
+    if (early) {
+      writeChallenge(res, portcullis.challenge(early, null), cors);
+      return;
+    }
+
+    let body = parsedBody;
+    if (body === undefined) {
       const raw = await readBody(req, maxBodyBytes);
       try {
         body = JSON.parse(raw.toString('utf8'));
@@ -274,15 +318,47 @@ export function createStreamableHttpHandler(
         );
       }
     }
+
+    const route = routeHttpPost(body, headers, portcullis.registry);
+    if (route.kind === 'reject') {
+      writeJson(
+        res,
+        route.status,
+        errorResponse(route.id, route.code, route.message, route.data),
+        cors,
+      );
+      return;
+    }
+    if (route.kind === 'modern') {
+      const denial = portcullis.authorize(route.message, auth, TRANSPORT);
+      if (denial) {
+        writeChallenge(res, portcullis.challenge(denial, route.message.id ?? null), cors);
+        return;
+      }
+      await answerModern(route.message, {
+        res,
+        channel: await modern(),
+        auth,
+        headers: cors,
+        heartbeatMs,
+      });
+      return;
+    }
+    await handleLegacyPost(req, res, cors, body, auth);
+  }
+
+  async function handleLegacyPost(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cors: Record<string, string>,
+    body: unknown,
+    auth: AuthInfo | undefined,
+  ) {
     const { messages, isBatch } = parsePost(body);
     const requests = messages.filter(
       (message): message is RequestMessage => message.kind === 'request',
     );
     const firstId = requests[0]?.message.id ?? null;
-
-    const authenticated = await authenticate(req, res, cors, firstId);
-    if (!authenticated) return;
-    const { auth } = authenticated;
 
     const initialize = requests.find((message) => message.message.method === 'initialize');
     if (initialize && messages.length > 1) {
@@ -294,11 +370,11 @@ export function createStreamableHttpHandler(
       );
     }
     const headerVersion = req.headers['mcp-protocol-version'];
-    if (!initialize && typeof headerVersion === 'string' && !supported.has(headerVersion)) {
+    if (!initialize && typeof headerVersion === 'string' && !legacy.has(headerVersion)) {
       throw new HttpProblem(
         400,
         JsonRpcErrorCode.InvalidRequest,
-        `Bad Request: unsupported protocol version ${headerVersion} (supported: ${[...supported].join(', ')})`,
+        `Bad Request: unsupported protocol version ${headerVersion} (supported: ${supportedProtocolVersions.join(', ')})`,
         firstId,
       );
     }
@@ -722,6 +798,7 @@ export function createStreamableHttpHandler(
       }
       await sessions?.closeAll();
       if (sharedChannel) await (await sharedChannel).close();
+      if (modernChannel) await (await modernChannel).close();
     },
   };
 }

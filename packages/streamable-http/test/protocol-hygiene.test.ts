@@ -72,9 +72,10 @@ describe('protocol hygiene of the Streamable HTTP endpoint', () => {
     expect(missing.headers.get('www-authenticate')).toBe(
       `Bearer resource_metadata="${new URL('/.well-known/oauth-protected-resource/mcp', server.url).href}", scope="files:read files:write"`,
     );
+    // The body of an unauthenticated request is never read, so the answer cannot name its id.
     expect(missing.json).toEqual({
       jsonrpc: '2.0',
-      id: 1,
+      id: null,
       error: {
         code: -32001,
         message: 'Unauthorized',

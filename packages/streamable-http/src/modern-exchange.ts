@@ -1,0 +1,89 @@
+import type { ServerResponse } from 'node:http';
+import {
+  type AuthInfo,
+  type JSONRPCMessage,
+  type MessageSink,
+  type ModernMessage,
+  modernErrorStatus,
+  type ServerChannel,
+} from '@portcullis/core';
+import { SSE_HEADERS } from './sse-stream.js';
+import { writeEmpty, writeJson } from './write-response.js';
+
+/** What one 2026-07-28 exchange needs besides the message. */
+export interface ModernExchange {
+  res: ServerResponse;
+  channel: ServerChannel;
+  auth: AuthInfo | undefined;
+  /** CORS and other headers every answer carries. */
+  headers: Record<string, string>;
+  /** Seconds between SSE keep-alive comments on long-lived streams. */
+  heartbeatMs: number;
+}
+
+const MODERN_SSE_HEADERS = { ...SSE_HEADERS, 'x-accel-buffering': 'no' } as const;
+
+function sseFrame(message: JSONRPCMessage): string {
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+}
+
+/**
+ * Answers one 2026-07-28 message over HTTP. A notification gets `202`. A request gets a single
+ * JSON body, unless the server sends something related to it first (progress, a log line):
+ * then the answer becomes an SSE stream that ends with the response. `subscriptions/listen`
+ * is always a stream, open until the client goes away. A client that goes away cancels its
+ * request. No event ids: this revision has no resumption.
+ */
+export function answerModern(message: ModernMessage, exchange: ModernExchange): Promise<void> {
+  const { res, channel, auth, headers } = exchange;
+  if (message.id === undefined) {
+    channel.dispatch(message, { auth, sink: { send: () => {} } });
+    writeEmpty(res, 202, headers);
+    return Promise.resolve();
+  }
+  const listening = message.method === 'subscriptions/listen';
+  return new Promise((resolve) => {
+    let streaming = false;
+    let answered = false;
+    let heartbeat: NodeJS.Timeout | undefined;
+    const openStream = () => {
+      streaming = true;
+      res.writeHead(200, { ...headers, ...MODERN_SSE_HEADERS });
+      res.flushHeaders();
+      if (listening) {
+        heartbeat = setInterval(() => res.write(': keep-alive\n\n'), exchange.heartbeatMs);
+        heartbeat.unref();
+      }
+    };
+    const finish = () => {
+      answered = true;
+      clearInterval(heartbeat);
+      resolve();
+    };
+    const sink: MessageSink = {
+      send(outgoing) {
+        if (answered || res.writableEnded) return;
+        const isResponse = !('method' in outgoing);
+        if (!streaming && isResponse) {
+          const error = (outgoing as { error?: { code: number } }).error;
+          writeJson(res, error ? modernErrorStatus(error.code) : 200, outgoing, headers);
+          finish();
+          return;
+        }
+        if (!streaming) openStream();
+        res.write(sseFrame(outgoing));
+        if (isResponse) {
+          res.end();
+          finish();
+        }
+      },
+    };
+    res.once('close', () => {
+      if (answered) return;
+      channel.release(sink);
+      finish();
+    });
+    if (listening) openStream();
+    channel.dispatch(message, { auth, sink });
+  });
+}
