@@ -37,6 +37,11 @@ export {
   UNAUTHORIZED_ERROR_CODE,
 } from './challenge.js';
 export { clientSecretBasic } from './client-secret-basic.js';
+export {
+  type ConnectionEraDecision,
+  type ConnectionMessage,
+  decideConnectionEra,
+} from './connection-era.js';
 export type { FetchLike } from './fetch-json.js';
 export type { HandlerContext, TransportKind } from './handler-context.js';
 export { type DecodedHeaderValue, decodeHeaderValue } from './header-value.js';
