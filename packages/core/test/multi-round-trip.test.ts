@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AuthInfo,
+  createPortcullis,
+  createRegistry,
+  createServerChannel,
+  defineTool,
+  type JSONRPCMessage,
+  type MessageSink,
+} from '../src/index.js';
+
+const identity = (subject: string): AuthInfo => ({
+  token: `t-${subject}`,
+  clientId: 'c',
+  scopes: ['ask'],
+  expiresAt: Math.floor(Date.now() / 1000) + 600,
+  issuer: 'https://issuer.example',
+  subject,
+  claims: {},
+});
+
+const envelope = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientCapabilities': { elicitation: {} },
+};
+
+type Answer = { result?: Record<string, unknown>; error?: { code: number; message: string } };
+
+/** Sends one request through `channel` and resolves with its response. */
+function request(
+  channel: Awaited<ReturnType<typeof createServerChannel>>,
+  message: object,
+  auth: AuthInfo,
+  onRequest?: (message: JSONRPCMessage & { id: number; method: string }) => void,
+): Promise<Answer> {
+  return new Promise((resolve) => {
+    const sink: MessageSink = {
+      send(outgoing) {
+        const record = outgoing as Record<string, unknown>;
+        if ('method' in record && 'id' in record) onRequest?.(outgoing as never);
+        else if (!('method' in record)) resolve(outgoing as Answer);
+      },
+    };
+    channel.dispatch(message as JSONRPCMessage, { auth, sink });
+  });
+}
+
+describe('multi round-trip requests (input_required) with sealed request state', async () => {
+  const runs: string[] = [];
+  const portcullis = createPortcullis({
+    resource: 'https://mcp.example.test/mcp',
+    server: { name: 's', version: '1' },
+    registry: createRegistry({
+      tools: [
+        defineTool({
+          name: 'greet',
+          description: 'Asks for a name, then greets.',
+          scopes: ['ask'],
+          handler: async (_args, context) => {
+            runs.push(`${context.era}:${JSON.stringify(context.requestState ?? null)}`);
+            const answer = context.inputResponses?.name as
+              | { action: string; content?: { name?: string } }
+              | undefined;
+            if (!answer)
+              return context.inputRequired(
+                {
+                  name: {
+                    method: 'elicitation/create',
+                    params: {
+                      message: 'Your name?',
+                      requestedSchema: {
+                        type: 'object',
+                        properties: { name: { type: 'string' } },
+                        required: ['name'],
+                      },
+                    },
+                  },
+                },
+                { step: 1 },
+              );
+            return { content: [{ type: 'text', text: `Hello, ${answer.content?.name}!` }] };
+          },
+        }),
+      ],
+    }),
+    verifier: { verify: async () => Promise.reject(new Error('not used')) },
+    authorizationServers: ['https://issuer.example'],
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+  const modern = await createServerChannel(
+    portcullis.createServer({ auth: undefined, transport: 'in-memory' }),
+    { era: 'modern' },
+  );
+  const call = (id: number, extra: object = {}) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name: 'greet', arguments: {}, _meta: envelope, ...extra },
+  });
+
+  it('asks, then completes with the answers and the state it sealed', async () => {
+    const alice = identity('alice');
+    const first = await request(modern, call(1), alice);
+    expect(first.result).toMatchObject({
+      resultType: 'input_required',
+      inputRequests: { name: { method: 'elicitation/create' } },
+    });
+    const state = first.result?.requestState as string;
+    expect(typeof state).toBe('string');
+    expect(state).not.toContain('step');
+
+    const second = await request(
+      modern,
+      call(2, {
+        inputResponses: { name: { action: 'accept', content: { name: 'Alice' } } },
+        requestState: state,
+      }),
+      alice,
+    );
+    expect(second.result).toMatchObject({
+      resultType: 'complete',
+      content: [{ type: 'text', text: 'Hello, Alice!' }],
+    });
+    expect(runs.slice(-1)).toEqual(['modern:{"step":1}']);
+  });
+
+  it('refuses tampered state and state minted for another caller, before the handler runs', async () => {
+    const first = await request(modern, call(3), identity('alice'));
+    const state = first.result?.requestState as string;
+    const before = runs.length;
+    const answers = { name: { action: 'accept', content: { name: 'Mallory' } } };
+
+    const tampered = await request(
+      modern,
+      call(4, { inputResponses: answers, requestState: `${state.slice(0, -2)}xx` }),
+      identity('alice'),
+    );
+    expect(tampered.error?.code).toBe(-32602);
+
+    const replayed = await request(
+      modern,
+      call(5, { inputResponses: answers, requestState: state }),
+      identity('mallory'),
+    );
+    expect(replayed.error?.code).toBe(-32602);
+    expect(runs.length).toBe(before);
+  });
+
+  it('serves the same handler to a 2025 client with a server-to-client elicitation', async () => {
+    const legacy = await createServerChannel(
+      portcullis.createServer({ auth: undefined, transport: 'in-memory' }),
+    );
+    const alice = identity('alice');
+    await request(
+      legacy,
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: { elicitation: {} },
+          clientInfo: { name: 'old', version: '1' },
+        },
+      },
+      alice,
+    );
+    const answer = await request(
+      legacy,
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'greet', arguments: {} } },
+      alice,
+      (asked) => {
+        expect(asked.method).toBe('elicitation/create');
+        legacy.dispatch(
+          {
+            jsonrpc: '2.0',
+            id: asked.id,
+            result: { action: 'accept', content: { name: 'Ada' } },
+          } as JSONRPCMessage,
+          { auth: alice, sink: { send: () => {} } },
+        );
+      },
+    );
+    expect(answer.result).toEqual({ content: [{ type: 'text', text: 'Hello, Ada!' }] });
+    await legacy.close();
+  });
+});
