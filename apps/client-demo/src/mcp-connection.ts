@@ -1,6 +1,9 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  Client,
+  type ProtocolEra,
+  StreamableHTTPClientTransport,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import { WebSocketClientTransport } from '@portcullis/websocket';
 import { z } from 'zod';
 import { discoverFromChallenge } from './discover-token-endpoint.js';
@@ -39,6 +42,13 @@ export interface McpConnectionOptions {
 
 /** An open connection to a protected MCP server. */
 export interface McpConnection {
+  /**
+   * The protocol era negotiated: `modern` (2026-07-28 and later, found with `server/discover`)
+   * or `legacy` (the `initialize` handshake of 2024-11-05 to 2025-11-25).
+   */
+  readonly era: ProtocolEra;
+  /** The protocol revision negotiated, e.g. `2026-07-28` or Casdoor's `2024-11-05`. */
+  readonly protocolVersion: string;
   listTools(): Promise<ListedTool[]>;
   callTool(name: string, args: Record<string, unknown>): Promise<ToolCallResult>;
   close(): Promise<void>;
@@ -76,10 +86,13 @@ const LenientToolList = z.looseObject({
 const unionOf = (...lists: string[][]) => [...new Set(lists.flat())];
 
 /**
- * Connects with the official SDK client and keeps the connection authorized: the current token
- * rides on every request, cookies are never kept or sent (Casdoor would treat a returned
- * session cookie as a logged-in user and skip its scope checks), a 401 leads to discovery or
- * one fresh token, and an insufficient_scope refusal to one step-up when allowed. Never loops.
+ * Connects with the official SDK client and keeps the connection authorized. The client
+ * negotiates the protocol era: it probes with `server/discover` and speaks 2026-07-28 to a
+ * server that offers it, and falls back to `initialize` for the others (Casdoor answers
+ * 2024-11-05). The current token rides on every request, cookies are never kept or sent
+ * (Casdoor would treat a returned session cookie as a logged-in user and skip its scope
+ * checks), a 401 leads to discovery or one fresh token, and an insufficient_scope refusal to
+ * one step-up when allowed. Never loops.
  */
 export async function connectToMcpServer(options: McpConnectionOptions): Promise<McpConnection> {
   const { tokens } = options;
@@ -95,7 +108,15 @@ export async function connectToMcpServer(options: McpConnectionOptions): Promise
     headers.delete('cookie');
     if (tokens.current) headers.set('authorization', `Bearer ${tokens.current}`);
     const response = await fetch(input, { ...init, headers, credentials: 'omit' });
-    last = { status: response.status, wwwAuthenticate: response.headers.get('www-authenticate') };
+    // Only POSTs carry the answers to our requests; the GET stream must not overwrite them.
+    if (init?.method === 'POST')
+      last = {
+        status: response.status,
+        wwwAuthenticate: response.headers.get('www-authenticate'),
+        // The SDK's insufficient_scope error keeps the challenge but not the body, which
+        // names the tool and the granted scopes.
+        body: response.ok ? undefined : await response.clone().text(),
+      };
     return response;
   };
 
@@ -104,8 +125,15 @@ export async function connectToMcpServer(options: McpConnectionOptions): Promise
       ? new WebSocketClientTransport(options.server, {
           token: () => (tokens.endpoint ? tokens.token() : undefined),
         })
-      : new StreamableHTTPClientTransport(new URL(options.server), { fetch: fetchWithToken });
-    const client = new Client({ name: 'portcullis-client-demo', version: '0.0.0' });
+      : new StreamableHTTPClientTransport(new URL(options.server), {
+          fetch: fetchWithToken,
+          // Client credentials cannot be widened by the SDK's re-authorization: step up here.
+          onInsufficientScope: 'throw',
+        });
+    const client = new Client(
+      { name: 'portcullis-client-demo', version: '0.0.0' },
+      { versionNegotiation: { mode: 'auto' } },
+    );
     await client.connect(transport);
     return { client, transport };
   };
@@ -140,6 +168,13 @@ export async function connectToMcpServer(options: McpConnectionOptions): Promise
   };
 
   let { client, transport } = await connectAuthorized();
+  notice(
+    `protocol ${client.getNegotiatedProtocolVersion()}, negotiated with ${
+      client.getProtocolEra() === 'modern'
+        ? 'server/discover'
+        : 'initialize (the server offers no 2026-07-28)'
+    }`,
+  );
 
   /** Runs `call`, renewing the token once on 401 and stepping up once on insufficient_scope. */
   async function authorized<T>(call: () => Promise<T>): Promise<T> {
@@ -154,7 +189,10 @@ export async function connectToMcpServer(options: McpConnectionOptions): Promise
           renewed = true;
           notice('the server refused the token; getting a fresh one');
           await tokens.token({ force: true });
-          if (websocket) ({ client, transport } = await open());
+          if (websocket) {
+            await client.close();
+            ({ client, transport } = await open());
+          }
           continue;
         }
         if (refusal?.kind === 'insufficient_scope' && options.stepUp && !steppedUp) {
@@ -178,6 +216,12 @@ export async function connectToMcpServer(options: McpConnectionOptions): Promise
   }
 
   return {
+    get era() {
+      return client.getProtocolEra() ?? 'legacy';
+    },
+    get protocolVersion() {
+      return client.getNegotiatedProtocolVersion() ?? '';
+    },
     listTools: () =>
       authorized(async () => {
         const result = await client.request({ method: 'tools/list', params: {} }, LenientToolList);

@@ -1,5 +1,4 @@
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { InsufficientScopeError, ProtocolError, SdkHttpError } from '@modelcontextprotocol/client';
 import { parseBearerChallenge } from '@portcullis/core';
 import { WebSocketUpgradeError } from '@portcullis/websocket';
 
@@ -22,10 +21,12 @@ export interface AuthRefusal {
   challenge: string | undefined;
 }
 
-/** The last HTTP answer seen, for errors whose SDK form lost the headers. */
+/** The last HTTP answer to a POST, for errors whose SDK form lost the headers or the body. */
 export interface LastResponse {
   status: number;
   wwwAuthenticate: string | null;
+  /** The body of an error answer. */
+  body: string | undefined;
 }
 
 const words = (value: unknown) =>
@@ -58,49 +59,63 @@ function fromErrorObject(
   };
 }
 
+/** The JSON-RPC error in an HTTP error body, if the body is one. */
+function errorInBody(
+  text: string | undefined,
+): { code?: unknown; message?: unknown; data?: unknown } | undefined {
+  if (!text) return undefined;
+  try {
+    const body = JSON.parse(text) as { error?: unknown } | null;
+    return body?.error !== null && typeof body?.error === 'object' ? body.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Recognizes an authorization refusal in an error from the SDK client or our WebSocket
  * transport: `-32001 insufficient_scope` in a JSON-RPC body (HTTP 200, as Casdoor answers),
- * an HTTP 403 with an `insufficient_scope` challenge (as the MCP specification has it), or an
- * `Unauthorized` / HTTP 401.
+ * an HTTP 403 with an `insufficient_scope` challenge (as the MCP specification has it; the SDK
+ * throws `InsufficientScopeError`), or an `Unauthorized` / HTTP 401 (also when it refused the
+ * `server/discover` probe).
  */
 export function refusalOf(
   error: unknown,
   last: LastResponse | undefined,
 ): ScopeRefusal | AuthRefusal | undefined {
-  if (error instanceof McpError) return fromErrorObject(error, last?.wwwAuthenticate);
+  if (error instanceof ProtocolError) return fromErrorObject(error, last?.wwwAuthenticate);
   if (error instanceof WebSocketUpgradeError && error.status === 401) {
     return { kind: 'unauthorized', reason: error.message, challenge: error.wwwAuthenticate };
   }
-  if (error instanceof StreamableHTTPError && (error.code === 401 || error.code === 403)) {
-    const json = /(\{.*\})\s*$/s.exec(error.message)?.[1];
-    let body: { error?: { code?: unknown; message?: unknown; data?: unknown } } | undefined;
-    try {
-      body = json ? JSON.parse(json) : undefined;
-    } catch {
-      body = undefined;
-    }
-    const challenge = last?.wwwAuthenticate;
-    if (body?.error) {
-      const refusal = fromErrorObject(body.error, challenge);
-      if (refusal) return refusal;
-    }
-    const params = parseBearerChallenge(challenge);
-    if (error.code === 403 && params?.error === 'insufficient_scope') {
-      return {
-        kind: 'insufficient_scope',
-        tool: undefined,
-        required: [],
-        granted: [],
-        challengeScope: words(params.scope),
-      };
-    }
-    if (error.code === 401)
-      return {
-        kind: 'unauthorized',
-        reason: params?.error_description ?? 'HTTP 401',
-        challenge: challenge ?? undefined,
-      };
-  }
+  const status =
+    error instanceof InsufficientScopeError
+      ? 403
+      : error instanceof SdkHttpError
+        ? error.status
+        : undefined;
+  if (status !== 401 && status !== 403) return undefined;
+  const seen = last?.status === status ? last : undefined;
+  const challenge = seen?.wwwAuthenticate;
+  const inBody = errorInBody(
+    error instanceof SdkHttpError && typeof error.data.text === 'string'
+      ? error.data.text
+      : seen?.body,
+  );
+  const refusal = inBody && fromErrorObject(inBody, challenge);
+  if (refusal) return refusal;
+  if (error instanceof InsufficientScopeError)
+    return {
+      kind: 'insufficient_scope',
+      tool: undefined,
+      required: [],
+      granted: [],
+      challengeScope: words(error.requiredScope),
+    };
+  if (status === 401)
+    return {
+      kind: 'unauthorized',
+      reason: parseBearerChallenge(challenge)?.error_description ?? 'HTTP 401',
+      challenge: challenge ?? undefined,
+    };
   return undefined;
 }

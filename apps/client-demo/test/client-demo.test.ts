@@ -59,6 +59,7 @@ describe('the client against the file server (a real authorization server, disco
       'list_files',
     ]);
     expect(run.err).toContain(`discovered authorization server ${as.issuer}`);
+    expect(run.err).toContain('client: protocol 2026-07-28, negotiated with server/discover');
     expect(run.out + run.err).not.toContain(registered.clientSecret!);
   });
 
@@ -317,6 +318,69 @@ describe("the client against a stand-in for Casdoor's /api/mcp", () => {
       await second.close();
     } finally {
       await shortLived.close();
+    }
+  });
+});
+
+describe('protocol era negotiation', () => {
+  it('speaks 2026-07-28 with a Portcullis server and falls back to 2024-11-05 with Casdoor', async () => {
+    const as = await startAuthorizationServer();
+    const root = await mkdtemp(join(tmpdir(), 'client-demo-era-'));
+    const server = await startFileServer(
+      parseOptions(['--port', '0', '--root', root, '--issuer', as.issuer], {}),
+      pino({ level: 'silent' }),
+    );
+    const casdoor = await startCasdoorStandIn();
+    try {
+      const registered = await as.registerClient();
+      const modern = await connectToMcpServer({
+        server: server.url,
+        tokens: new TokenClient({
+          clientId: registered.clientId,
+          clientSecret: registered.clientSecret!,
+          scopes: ['files:list'],
+        }),
+        stepUp: false,
+      });
+      expect([modern.era, modern.protocolVersion]).toEqual(['modern', '2026-07-28']);
+      expect((await modern.listTools()).map((tool) => tool.name)).toEqual(['list_files']);
+      await modern.close();
+
+      const casdoorClient = await casdoor.authorizationServer.registerClient();
+      const cli = await client(
+        [
+          'tools',
+          '--casdoor',
+          casdoor.origin,
+          '--client-id',
+          casdoorClient.clientId,
+          '--scope',
+          'application:read',
+        ],
+        { MCP_CLIENT_SECRET: casdoorClient.clientSecret! },
+      );
+      expect(cli.code).toBe(ExitCode.Done);
+      expect(cli.err).toContain(
+        'client: protocol 2024-11-05, negotiated with initialize (the server offers no 2026-07-28)',
+      );
+      const tokens = new TokenClient({
+        clientId: casdoorClient.clientId,
+        clientSecret: casdoorClient.clientSecret!,
+        scopes: ['application:read'],
+      });
+      tokens.endpoint = `${casdoor.origin}/api/login/oauth/access_token`;
+      const legacy = await connectToMcpServer({
+        server: `${casdoor.origin}/api/mcp`,
+        tokens,
+        stepUp: false,
+      });
+      expect([legacy.era, legacy.protocolVersion]).toEqual(['legacy', '2024-11-05']);
+      await legacy.close();
+    } finally {
+      await casdoor.close();
+      await server.close();
+      await as.close();
+      await rm(root, { recursive: true, force: true });
     }
   });
 });
