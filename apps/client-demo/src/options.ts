@@ -88,12 +88,15 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Reads the command line and the environment. */
+/**
+ * Reads the command line and the environment. A leading `--` is skipped: `pnpm run client --
+ * --help` passes it on, and it would otherwise make every flag after it a positional.
+ */
 export function parseClientOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ClientOptions {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: argv[0] === '--' ? argv.slice(1) : [...argv],
       options: Object.fromEntries(
         Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type }]),
       ),
