@@ -2,11 +2,13 @@ import {
   AuthError,
   type AuthInfo,
   createServerChannel,
+  decideConnectionEra,
   errorResponse,
   identityKey,
   type JSONRPCMessage,
   type MessageSink,
   type Portcullis,
+  type ProtocolEra,
   type RequestId,
   readMessage,
   type ServerChannel,
@@ -41,18 +43,23 @@ export interface McpConnection {
  * message per text frame; scopes decided per message by the core; the token's expiry enforced
  * (calls refused at once, the connection closed after a grace period unless a fresh token for
  * the same identity arrives in-band); per-identity rate limit; slow consumers dropped.
+ *
+ * The connection's first request chooses its protocol era for good: `initialize` (or any
+ * request without a `_meta` envelope claim) a 2025-era session, a request whose envelope
+ * names 2026-07-28 (`server/discover`, say) the stateless revision, where every later request
+ * carries its own envelope. The server behind it is connected at that first request.
  */
-export async function serveConnection(
+export function serveConnection(
   portcullis: Portcullis,
   socket: WebSocket,
   initialAuth: AuthInfo | undefined,
   limits: ConnectionLimits,
-): Promise<McpConnection> {
+): McpConnection {
   let auth = initialAuth;
   const owner = auth && identityKey(auth);
-  let channel: ServerChannel | undefined = await createServerChannel(
-    portcullis.createServer({ auth, transport: TRANSPORT }),
-  );
+  let era: ProtocolEra | undefined;
+  let channel: ServerChannel | undefined;
+  let ended = false;
   let expiryTimer: NodeJS.Timeout | undefined;
 
   const send = (message: unknown) => {
@@ -63,7 +70,23 @@ export async function serveConnection(
     }
   };
   const sink: MessageSink = { send };
-  channel.onUnrelated = send;
+
+  /** Connects the connection's server in the era its first request chose. */
+  async function open(chosen: ProtocolEra): Promise<ServerChannel | undefined> {
+    if (ended) return undefined;
+    const opened = await createServerChannel(
+      portcullis.createServer({ auth, transport: TRANSPORT }),
+      { era: chosen },
+    );
+    if (ended) {
+      await opened.close();
+      return undefined;
+    }
+    opened.onUnrelated = send;
+    era = chosen;
+    channel = opened;
+    return opened;
+  }
 
   const scheduleExpiry = () => {
     clearTimeout(expiryTimer);
@@ -145,7 +168,11 @@ export async function serveConnection(
         return;
       }
     }
-    channel?.dispatch(classified.message as JSONRPCMessage, { auth, sink });
+    const decision = decideConnectionEra(classified, era);
+    if (decision.kind === 'refuse') send(decision.reply);
+    if (decision.kind !== 'dispatch') return;
+    const target = channel ?? (await open(decision.era));
+    target?.dispatch(classified.message as JSONRPCMessage, { auth, sink });
   }
 
   let queue = Promise.resolve();
@@ -174,6 +201,7 @@ export async function serveConnection(
     connection.alive = true;
   });
   socket.once('close', () => {
+    ended = true;
     clearTimeout(expiryTimer);
     const closing = channel;
     channel = undefined;

@@ -152,10 +152,8 @@ export function attachWebSocketServer(
       return writeRawHttpAnswer(socket, challenge.status, challenge.headers, challenge.body);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      void serveConnection(portcullis, ws, auth, limits).then((connection) => {
-        connections.set(ws, connection);
-        ws.once('close', () => connections.delete(ws));
-      });
+      connections.set(ws, serveConnection(portcullis, ws, auth, limits));
+      ws.once('close', () => connections.delete(ws));
     });
   }
 
