@@ -2,12 +2,15 @@ import type { Readable, Writable } from 'node:stream';
 import {
   type AuthInfo,
   createServerChannel,
+  decideConnectionEra,
   errorResponse,
   type JSONRPCMessage,
   JsonRpcErrorCode,
   type MessageSink,
   type Portcullis,
+  type ProtocolEra,
   readMessage,
+  type ServerChannel,
 } from '@portcullis/core';
 import { readLines } from './line-reader.js';
 import { type LocalTrust, resolveStdioIdentity } from './stdio-identity.js';
@@ -43,6 +46,10 @@ export interface StdioServer {
  * token comes from the environment and is verified before anything is read; its scopes apply
  * to every call and its expiry is honoured while running. Throws `StdioStartupError` (one
  * line, for stderr) when the token is missing or refused.
+ *
+ * The first request chooses the protocol era for the life of the process: `initialize` (or
+ * any request without a `_meta` envelope claim) a 2025-era session, a request whose envelope
+ * names 2026-07-28 (the `server/discover` probe, say) the stateless revision.
  */
 export async function serveStdio(
   portcullis: Portcullis,
@@ -56,7 +63,9 @@ export async function serveStdio(
     options.tokenVariable ?? 'MCP_ACCESS_TOKEN',
     options.localTrust,
   );
-  const channel = await createServerChannel(portcullis.createServer({ auth, transport: 'stdio' }));
+  let era: ProtocolEra | undefined;
+  let channel: ServerChannel | undefined;
+  let opening: Promise<ServerChannel> | undefined;
 
   let writable = true;
   const write = (message: unknown) => {
@@ -67,7 +76,19 @@ export async function serveStdio(
     void close({ deadlineMs: 0 });
   });
   const sink: MessageSink = { send: write };
-  channel.onUnrelated = write;
+
+  /** Connects the server in the era the first request chose; later lines wait for it in order. */
+  const open = (chosen: ProtocolEra) => {
+    era = chosen;
+    opening = createServerChannel(portcullis.createServer({ auth, transport: 'stdio' }), {
+      era: chosen,
+    }).then((opened) => {
+      opened.onUnrelated = write;
+      channel = opened;
+      return opened;
+    });
+    return opening;
+  };
 
   let finished!: () => void;
   const done = new Promise<void>((resolve) => {
@@ -79,15 +100,16 @@ export async function serveStdio(
     new Promise<void>((resolve) => {
       const deadline = Date.now() + deadlineMs;
       const poll = () =>
-        channel.pending === 0 || Date.now() >= deadline ? resolve() : setTimeout(poll, 10);
+        (channel?.pending ?? 0) === 0 || Date.now() >= deadline ? resolve() : setTimeout(poll, 10);
       poll();
     });
 
   function close({ deadlineMs = 5_000 } = {}): Promise<void> {
     closing ??= (async () => {
       input.pause();
+      await opening;
       await drained(deadlineMs);
-      await channel.close();
+      await channel?.close();
       finished();
     })();
     return closing;
@@ -110,7 +132,15 @@ export async function serveStdio(
       if (!read.notification) write(read.reply);
       return;
     }
-    channel.dispatch(read.message.message as JSONRPCMessage, { auth, sink });
+    const decision = decideConnectionEra(read.message, era);
+    if (decision.kind === 'refuse') write(decision.reply);
+    if (decision.kind !== 'dispatch') return;
+    const message = read.message.message as JSONRPCMessage;
+    if (channel) channel.dispatch(message, { auth, sink });
+    else
+      void (opening ?? open(decision.era)).then((opened) =>
+        opened.dispatch(message, { auth, sink }),
+      );
   });
   input.once('end', () => void close());
   input.once('close', () => void close());
