@@ -194,8 +194,11 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
           });
         },
         log: (level, data, name) => request.log(level, data, name),
-        createMessage: (params) => request.requestSampling(params) as never,
-        elicit: (params) => request.elicitInput(params as never),
+        // Related to this request, so they travel on its stream: the SDK's context helpers
+        // send them unrelated, to a standalone stream the client may not have opened yet.
+        createMessage: (params) =>
+          request.requestSampling(params, { relatedRequestId: request.id }) as never,
+        elicit: (params) => request.elicitInput(params as never, { relatedRequestId: request.id }),
       };
     };
 

@@ -81,6 +81,24 @@ describe('multi round-trip requests (input_required) with sealed request state',
             return { content: [{ type: 'text', text: `Hello, ${answer.content?.name}!` }] };
           },
         }),
+        defineTool({
+          name: 'ask',
+          description: 'Asks the user, then the model, with server-to-client requests (2025).',
+          scopes: ['ask'],
+          handler: async (_args, context) => {
+            const elicited = await context.elicit({
+              message: 'Your name?',
+              requestedSchema: { type: 'object', properties: { name: { type: 'string' } } },
+            });
+            const sampled = await context.createMessage({
+              messages: [{ role: 'user', content: { type: 'text', text: 'Hi' } }],
+              maxTokens: 10,
+            });
+            return {
+              content: [{ type: 'text', text: `${elicited.action}/${sampled.model}` }],
+            };
+          },
+        }),
       ],
     }),
     verifier: { verify: async () => Promise.reject(new Error('not used')) },
@@ -182,6 +200,66 @@ describe('multi round-trip requests (input_required) with sealed request state',
       },
     );
     expect(answer.result).toEqual({ content: [{ type: 'text', text: 'Hello, Ada!' }] });
+    await legacy.close();
+  });
+
+  it("sends a handler's own elicitation and sampling requests on the stream of its call", async () => {
+    const legacy = await createServerChannel(
+      portcullis.createServer({ auth: undefined, transport: 'in-memory' }),
+    );
+    const alice = identity('alice');
+    const answers: Record<string, unknown> = {
+      'elicitation/create': { action: 'accept', content: { name: 'Ada' } },
+      'sampling/createMessage': {
+        role: 'assistant',
+        content: { type: 'text', text: 'Hello' },
+        model: 'm',
+        stopReason: 'endTurn',
+      },
+    };
+    const reply = (asked: { id: number; method: string }) =>
+      legacy.dispatch(
+        { jsonrpc: '2.0', id: asked.id, result: answers[asked.method] } as JSONRPCMessage,
+        { auth: alice, sink: { send: () => {} } },
+      );
+    // A request sent unrelated would reach only a standalone stream (absent until the client
+    // opens one); it is answered here all the same, so the test fails instead of hanging.
+    const unrelated: string[] = [];
+    legacy.onUnrelated = (message) => {
+      const record = message as { id?: number; method?: string };
+      if (record.id === undefined || record.method === undefined) return;
+      unrelated.push(record.method);
+      reply(record as { id: number; method: string });
+    };
+    await request(
+      legacy,
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: { elicitation: {}, sampling: {} },
+          clientInfo: { name: 'old', version: '1' },
+        },
+      },
+      alice,
+    );
+    const related: string[] = [];
+    const answer = await request(
+      legacy,
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ask', arguments: {} } },
+      alice,
+      (asked) => {
+        related.push(asked.method);
+        reply(asked);
+      },
+    );
+    expect(answer.result).toEqual({ content: [{ type: 'text', text: 'accept/m' }] });
+    expect({ related, unrelated }).toEqual({
+      related: ['elicitation/create', 'sampling/createMessage'],
+      unrelated: [],
+    });
     await legacy.close();
   });
 });
