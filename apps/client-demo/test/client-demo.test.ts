@@ -323,7 +323,7 @@ describe("the client against a stand-in for Casdoor's /api/mcp", () => {
 });
 
 describe('protocol era negotiation', () => {
-  it('speaks 2026-07-28 with a Portcullis server and falls back to 2024-11-05 with Casdoor', async () => {
+  it('speaks 2026-07-28 with a Portcullis server (HTTP and WebSocket) and falls back to 2024-11-05 with Casdoor', async () => {
     const as = await startAuthorizationServer();
     const root = await mkdtemp(join(tmpdir(), 'client-demo-era-'));
     const server = await startFileServer(
@@ -345,6 +345,24 @@ describe('protocol era negotiation', () => {
       expect([modern.era, modern.protocolVersion]).toEqual(['modern', '2026-07-28']);
       expect((await modern.listTools()).map((tool) => tool.name)).toEqual(['list_files']);
       await modern.close();
+
+      const notices: string[] = [];
+      const overWebSocket = await connectToMcpServer({
+        server: server.websocketUrl,
+        tokens: new TokenClient({
+          clientId: registered.clientId,
+          clientSecret: registered.clientSecret!,
+          scopes: ['files:list'],
+        }),
+        stepUp: true,
+        onNotice: (message) => notices.push(message),
+      });
+      expect([overWebSocket.era, overWebSocket.protocolVersion]).toEqual(['modern', '2026-07-28']);
+      const written = await overWebSocket.callTool('write_file', { path: 'ws.txt', content: 'ws' });
+      expect(written.isError).toBeUndefined();
+      expect(notices).toContain('stepping up: asking for files:list files:write');
+      await overWebSocket.close();
+      expect(await readFile(join(root, 'ws.txt'), 'utf8')).toBe('ws');
 
       const casdoorClient = await casdoor.authorizationServer.registerClient();
       const cli = await client(
