@@ -1,6 +1,7 @@
 // Sends JSON-RPC POSTs over keep-alive connections for a fixed time, from its own process so
-// the server under test has the event loop to itself. Prints one JSON line:
-// {"calls": N, "seconds": S, "errors": E}.
+// the server under test has the event loop to itself. A call counts only when it is answered
+// 200 with a JSON-RPC result (JSON or SSE); a JSON-RPC error counts as an error. Prints one
+// JSON line: {"calls": N, "seconds": S, "errors": E}.
 // Usage: node load-generator.mjs '{"url": "...", "headers": {...}, "body": {...}, "seconds": 5, "concurrency": 32}'
 import { Agent, request } from 'node:http';
 
@@ -24,10 +25,15 @@ const deadline = performance.now() + seconds * 1000;
 const once = () =>
   new Promise((resolve) => {
     const req = request(url, options, (res) => {
-      if (res.statusCode === 200) calls += 1;
-      else errors += 1;
-      res.resume();
-      res.on('end', resolve);
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode === 200 && text.includes('"result"') && !text.includes('"error"'))
+          calls += 1;
+        else errors += 1;
+        resolve();
+      });
     });
     req.on('error', () => {
       errors += 1;
