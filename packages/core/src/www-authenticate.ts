@@ -1,5 +1,10 @@
+/**
+ * A quoted-string that is always a valid header value (RFC 6750 §3 allows visible ASCII and
+ * space): the values may carry text from a token, so anything else (control characters,
+ * non-ASCII) becomes `?` and quotes and backslashes are escaped.
+ */
 function quote(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&').replace(/[\r\n]+/g, ' ')}"`;
+  return `"${value.replace(/[^\x20-\x7e]/g, '?').replace(/[\\"]/g, '\\$&')}"`;
 }
 
 /**

@@ -106,6 +106,20 @@ describe('protocol hygiene of the Streamable HTTP endpoint', () => {
     expect(response.headers.get('www-authenticate')).toContain('is not accepted here');
   });
 
+  it('answers 401, never 500, when a token carries characters a header cannot hold', async () => {
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const [header, payload] of [
+      [{ alg: 'RS256', typ: 'at+jwt', kid: 'k\u0100\u0007' }, { iss: as.issuer }],
+      [{ alg: 'RS256', typ: 'x\u00e9\u2028' }, { iss: as.issuer }],
+      [{ alg: 'RS256', typ: 'at+jwt' }, { iss: 'https://\u0100.example\r\n' }],
+    ]) {
+      const token = `${part(header!)}.${part(payload!)}.c2ln`;
+      const response = await post(server.url, initialize(), { authorization: `Bearer ${token}` });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer [\x20-\x7e]+$/);
+    }
+  });
+
   it('refuses tokens in the query string', async () => {
     const token = auth.authorization!.slice('Bearer '.length);
     const response = await post(`${server.url}?access_token=${token}`, initialize());
