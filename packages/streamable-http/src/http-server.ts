@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { type ListeningAddress, listen, type Portcullis } from '@portcullis/core';
 import Koa from 'koa';
 import { createKoaMiddleware, type KoaMiddlewareLike } from './koa-middleware.js';
+import { requestTarget } from './request-target.js';
 import {
   createStreamableHttpHandler,
   type StreamableHttpHandler,
@@ -70,7 +71,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const healthPath = options.healthPath ?? '/healthz';
   const health: KoaMiddlewareLike = async (ctx, next) => {
-    if (ctx.path !== healthPath) {
+    if (requestTarget(ctx.req)?.pathname !== healthPath) {
       await next();
       return;
     }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestTarget } from './request-target.js';
 import type { StreamableHttpHandler } from './streamable-http-handler.js';
 
 /**
@@ -6,7 +7,6 @@ import type { StreamableHttpHandler } from './streamable-http-handler.js';
  * keeps Koa's type packages out of this package's public types.
  */
 export interface KoaContextLike {
-  path: string;
   req: IncomingMessage;
   res: ServerResponse;
   respond?: boolean;
@@ -26,7 +26,12 @@ export type KoaMiddlewareLike = (
  */
 export function createKoaMiddleware(handler: StreamableHttpHandler): KoaMiddlewareLike {
   return async (ctx, next) => {
-    if (ctx.path !== handler.path && ctx.path !== handler.metadataPath) {
+    // The handler's own reading of the target, not Koa's: both must agree on every request form.
+    const pathname = requestTarget(ctx.req)?.pathname;
+    if (
+      pathname === undefined ||
+      (pathname !== handler.path && pathname !== handler.metadataPath)
+    ) {
       await next();
       return;
     }

@@ -31,6 +31,7 @@ import { createMemoryEventStore, type EventStore } from './event-store.js';
 import { answerModern } from './modern-exchange.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { accepts } from './request-guards.js';
+import { requestTarget } from './request-target.js';
 import { type Session, type SessionOptions, SessionStore } from './session-store.js';
 import { SSE_HEADERS, SseStream } from './sse-stream.js';
 import { writeChallenge, writeEmpty, writeJson, writeJsonRpcError } from './write-response.js';
@@ -756,17 +757,15 @@ export function createStreamableHttpHandler(
       return inFlight;
     },
     async handle(req, res, parsedBody) {
-      const url = req.url ?? '/';
-      const queryAt = url.indexOf('?');
-      const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
-      if (metadataPath !== undefined && pathname === metadataPath) {
+      const target = requestTarget(req);
+      if (metadataPath !== undefined && target?.pathname === metadataPath) {
         serveMetadata(req, res);
         return true;
       }
-      if (pathname !== path) return false;
+      if (target?.pathname !== path) return false;
       inFlight += 1;
       try {
-        await route(req, res, queryAt === -1 ? '' : url.slice(queryAt), parsedBody);
+        await route(req, res, target.search, parsedBody);
       } catch (error) {
         if (error instanceof HttpProblem) {
           writeJsonRpcError(res, error.status, error.id, error.code, error.message);

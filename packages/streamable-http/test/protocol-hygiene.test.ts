@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { type AuthorizationServer, startAuthorizationServer } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHttpServer } from '../src/index.js';
@@ -118,6 +119,30 @@ describe('protocol hygiene of the Streamable HTTP endpoint', () => {
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer [\x20-\x7e]+$/);
     }
+  });
+
+  it('answers a request line in absolute form, and never routes one whose authority is not its Host', async () => {
+    const { host, port } = new URL(server.url);
+    const raw = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let answer = '';
+        socket.setTimeout(5000, () => reject(new Error(`no answer to ${target}`)));
+        socket.on('data', (chunk) => {
+          answer += chunk;
+          if (answer.includes('\r\n\r\n')) {
+            socket.destroy();
+            resolve(answer.split('\r\n')[0]!);
+          }
+        });
+        socket.on('error', reject);
+        socket.end(
+          `POST ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
+            'Accept: application/json, text/event-stream\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+        );
+      });
+    expect(await raw(`http://${host}/mcp`)).toBe('HTTP/1.1 401 Unauthorized');
+    expect(await raw(`http://evil.example/mcp`)).toBe('HTTP/1.1 404 Not Found');
   });
 
   it('refuses tokens in the query string', async () => {
