@@ -4,9 +4,12 @@ import {
   defineResource,
   defineResourceTemplate,
   defineTool,
+  JsonRpcError,
   type Registry,
 } from '@portcullis/core';
 import { z } from 'zod';
+import { CONFORMANCE_SCOPES } from './conformance-scopes.js';
+import { inputRequiredPrompt, inputRequiredTools } from './input-required-fixtures.js';
 
 /** A 1x1 red PNG. */
 const PNG =
@@ -14,13 +17,17 @@ const PNG =
 /** A silent WAV of one sample. */
 const WAV = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQIAAAAAAA==';
 
+/** `MissingRequiredClientCapability` (2026-07-28). */
+const MISSING_CAPABILITY = -32021;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
 
 /**
- * The fixtures the scenarios of the MCP conformance suite expect (their names and answers are
- * fixed by the suite). Every entry is public here: the suite sends no token, so this server
- * runs with authorization explicitly off.
+ * The fixtures the scenarios of the MCP conformance suite expect, for 2025-11-25 and
+ * 2026-07-28 (their names and answers are fixed by the suite). Each needs the scope of its
+ * kind ({@link CONFORMANCE_SCOPES}), checked when the server runs with authorization on. The
+ * first tool listed takes no arguments: the header-validation scenario calls it with `{}`.
  */
 export function conformanceRegistry(): Registry {
   return createRegistry({
@@ -28,25 +35,25 @@ export function conformanceRegistry(): Registry {
       defineTool({
         name: 'test_simple_text',
         description: 'Returns simple text.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: () => text('This is a simple text response for testing.'),
       }),
       defineTool({
         name: 'test_image_content',
         description: 'Returns an image.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }),
       }),
       defineTool({
         name: 'test_audio_content',
         description: 'Returns audio.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }),
       }),
       defineTool({
         name: 'test_embedded_resource',
         description: 'Returns an embedded resource.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: () => ({
           content: [
             {
@@ -63,7 +70,7 @@ export function conformanceRegistry(): Registry {
       defineTool({
         name: 'test_multiple_content_types',
         description: 'Returns text, an image and a resource.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: () => ({
           content: [
             { type: 'text', text: 'Multiple content types test:' },
@@ -82,7 +89,7 @@ export function conformanceRegistry(): Registry {
       defineTool({
         name: 'test_tool_with_logging',
         description: 'Sends three log messages while it runs.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: async (_args, { log }) => {
           await log('info', 'Tool execution started');
           await sleep(50);
@@ -95,7 +102,7 @@ export function conformanceRegistry(): Registry {
       defineTool({
         name: 'test_tool_with_progress',
         description: 'Reports progress 0, 50, 100 of 100.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: async (_args, { reportProgress }) => {
           await reportProgress(0, 100);
           await sleep(50);
@@ -108,7 +115,7 @@ export function conformanceRegistry(): Registry {
       defineTool({
         name: 'test_error_handling',
         description: 'Always fails.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: () => {
           throw new Error('This tool intentionally returns an error for testing');
         },
@@ -116,7 +123,7 @@ export function conformanceRegistry(): Registry {
       defineTool({
         name: 'test_sampling',
         description: "Asks the client's model.",
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         input: z.object({ prompt: z.string().describe('The prompt to send to the LLM') }),
         handler: async ({ prompt }, { createMessage }) => {
           const result = await createMessage({
@@ -132,7 +139,7 @@ export function conformanceRegistry(): Registry {
       defineTool({
         name: 'test_elicitation',
         description: 'Asks the user for input.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         input: z.object({ message: z.string().describe('The message to show the user') }),
         handler: async ({ message }, { elicit }) => {
           const result = await elicit({
@@ -154,7 +161,7 @@ export function conformanceRegistry(): Registry {
       defineTool({
         name: 'test_elicitation_sep1034_defaults',
         description: 'Elicitation with defaults for every primitive type.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: async (_args, { elicit }) => {
           const result = await elicit({
             message: 'Please review and update the form fields with defaults',
@@ -182,7 +189,7 @@ export function conformanceRegistry(): Registry {
       defineTool({
         name: 'test_elicitation_sep1330_enums',
         description: 'Elicitation with every enum form.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: async (_args, { elicit }) => {
           const result = await elicit({
             message: 'Please select options from the enum fields',
@@ -236,17 +243,29 @@ export function conformanceRegistry(): Registry {
       defineTool({
         name: 'json_schema_2020_12_tool',
         description: 'Tool with JSON Schema 2020-12 features',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         inputSchema: {
           $schema: 'https://json-schema.org/draft/2020-12/schema',
           type: 'object',
           $defs: {
             address: {
+              $anchor: 'addressDef',
               type: 'object',
               properties: { street: { type: 'string' }, city: { type: 'string' } },
             },
           },
-          properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+          properties: {
+            name: { type: 'string' },
+            address: { $ref: '#/$defs/address' },
+            contactMethod: { type: 'string', enum: ['phone', 'email'] },
+            phone: { type: 'string' },
+            email: { type: 'string' },
+          },
+          allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+          if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+          // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword the scenario checks
+          then: { required: ['phone'] },
+          else: { required: ['email'] },
           additionalProperties: false,
         },
         handler: (args) => text(`Received: ${JSON.stringify(args)}`),
@@ -255,7 +274,7 @@ export function conformanceRegistry(): Registry {
         name: 'test_reconnection',
         description:
           'Closes its SSE stream mid-call; the client resumes with Last-Event-ID (SEP-1699).',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.tools],
         handler: async (_args, { closeStream }) => {
           await sleep(50);
           closeStream?.();
@@ -263,6 +282,66 @@ export function conformanceRegistry(): Registry {
           return text('Reconnection test completed');
         },
       }),
+      defineTool({
+        name: 'test_missing_capability',
+        description: 'Test tool requiring sampling',
+        scopes: [CONFORMANCE_SCOPES.tools],
+        handler: (_args, { clientCapabilities }) => {
+          if (!clientCapabilities?.sampling)
+            throw new JsonRpcError(MISSING_CAPABILITY, 'Missing required client capability', {
+              requiredCapabilities: { sampling: {} },
+            });
+          return text('Success');
+        },
+      }),
+      defineTool({
+        name: 'test_streaming_elicitation',
+        description:
+          'Diagnostic tool validating response progress streams: asks for input with an input_required result, never with a request on the stream',
+        scopes: [CONFORMANCE_SCOPES.tools],
+        handler: (_args, context) => {
+          const answer = context.inputResponses?.confirm as { action?: string } | undefined;
+          if (answer?.action) return text(`Streaming elicitation answered: ${answer.action}`);
+          return context.inputRequired({
+            confirm: {
+              method: 'elicitation/create',
+              params: {
+                message: 'Continue?',
+                requestedSchema: {
+                  type: 'object',
+                  properties: { ok: { type: 'boolean' } },
+                  required: ['ok'],
+                },
+              },
+            },
+          });
+        },
+      }),
+      defineTool({
+        name: 'test_logging_tool',
+        description:
+          'Diagnostic logging validator tool: logs only when the request asks for a log level',
+        scopes: [CONFORMANCE_SCOPES.tools],
+        handler: async (_args, { log }) => {
+          await log('info', 'Logging tool started');
+          await log('info', 'Logging tool finished');
+          return text('Logging evaluated');
+        },
+      }),
+      defineTool({
+        name: 'test_custom_header_echo',
+        description: 'Echoes its region, which clients mirror into the Mcp-Param-Region header',
+        scopes: [CONFORMANCE_SCOPES.tools],
+        inputSchema: {
+          type: 'object',
+          properties: {
+            region: { type: 'string', description: 'A region name', 'x-mcp-header': 'Region' },
+          },
+          required: ['region'],
+        },
+        handler: (args) => text(`region=${(args as { region: string }).region}`),
+      }),
+      ...inputRequiredTools,
     ],
     resources: [
       defineResource({
@@ -270,7 +349,7 @@ export function conformanceRegistry(): Registry {
         name: 'Static text',
         description: 'A static text resource.',
         mimeType: 'text/plain',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.resources],
         read: (uri) => ({
           contents: [
             {
@@ -286,7 +365,7 @@ export function conformanceRegistry(): Registry {
         name: 'Static binary',
         description: 'A static binary resource.',
         mimeType: 'image/png',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.resources],
         read: (uri) => ({ contents: [{ uri: uri.href, mimeType: 'image/png', blob: PNG }] }),
       }),
       defineResource({
@@ -294,7 +373,7 @@ export function conformanceRegistry(): Registry {
         name: 'Watched resource',
         description: 'A resource to subscribe to.',
         mimeType: 'text/plain',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.resources],
         read: (uri) => ({
           contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'Watched resource content.' }],
         }),
@@ -306,7 +385,7 @@ export function conformanceRegistry(): Registry {
         name: 'Template data',
         description: 'Data for an id.',
         mimeType: 'application/json',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.resources],
         complete: { id: (value) => ['123', '456', '789'].filter((id) => id.startsWith(value)) },
         read: (uri, { id }) => ({
           contents: [
@@ -323,7 +402,7 @@ export function conformanceRegistry(): Registry {
       definePrompt({
         name: 'test_simple_prompt',
         description: 'A prompt without arguments.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.prompts],
         get: () => ({
           messages: [
             {
@@ -336,7 +415,7 @@ export function conformanceRegistry(): Registry {
       definePrompt({
         name: 'test_prompt_with_arguments',
         description: 'A prompt with two arguments.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.prompts],
         arguments: z.object({
           arg1: z.string().describe('First test argument'),
           arg2: z.string().describe('Second test argument'),
@@ -359,7 +438,7 @@ export function conformanceRegistry(): Registry {
       definePrompt({
         name: 'test_prompt_with_embedded_resource',
         description: 'A prompt embedding a resource.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.prompts],
         arguments: z.object({ resourceUri: z.string().describe('URI of the resource to embed') }),
         get: ({ resourceUri }) => ({
           messages: [
@@ -384,7 +463,7 @@ export function conformanceRegistry(): Registry {
       definePrompt({
         name: 'test_prompt_with_image',
         description: 'A prompt with an image.',
-        scopes: [],
+        scopes: [CONFORMANCE_SCOPES.prompts],
         get: () => ({
           messages: [
             { role: 'user', content: { type: 'image', data: PNG, mimeType: 'image/png' } },
@@ -392,6 +471,7 @@ export function conformanceRegistry(): Registry {
           ],
         }),
       }),
+      inputRequiredPrompt,
     ],
   });
 }
