@@ -1,4 +1,8 @@
+import { parseArgs } from 'node:util';
 import { startConformanceServer } from './conformance-server.js';
 
-const server = await startConformanceServer(Number(process.env.PORT ?? 0));
-process.stdout.write(`conformance server at ${server.url.replace('127.0.0.1', 'localhost')}\n`);
+const { values } = parseArgs({
+  options: { sessions: { type: 'boolean' }, authorization: { type: 'boolean' } },
+});
+const server = await startConformanceServer({ port: Number(process.env.PORT ?? 0), ...values });
+process.stdout.write(`conformance server at ${server.url}\n`);
