@@ -1,9 +1,6 @@
-import {
-  classifyInboundRequest,
-  UnsupportedProtocolVersionError,
-} from '@modelcontextprotocol/server';
+import { classifyInboundRequest } from '@modelcontextprotocol/server';
 import { type ClassifiedMessage, errorResponse } from './json-rpc.js';
-import { modernProtocolVersions, type ProtocolEra } from './protocol-versions.js';
+import { type ProtocolEra, unsupportedRevision } from './protocol-versions.js';
 
 /** A message that reading a line or frame accepted (see `readMessage`). */
 export type ConnectionMessage = Exclude<ClassifiedMessage, { kind: 'invalid' }>;
@@ -58,14 +55,9 @@ export function decideConnectionEra(
   if (outcome.kind === 'reject')
     return refuse(message, outcome.code, outcome.message, outcome.data);
   if (outcome.kind === 'modern') {
-    const requested = outcome.classification.revision;
-    if (requested === undefined || !modernProtocolVersions.includes(requested)) {
-      const error = new UnsupportedProtocolVersionError({
-        supported: [...modernProtocolVersions],
-        requested: requested ?? 'unknown',
-      });
-      return refuse(message, error.code, error.message, error.data);
-    }
+    const unsupported = unsupportedRevision(outcome.classification.revision);
+    if (unsupported)
+      return refuse(message, unsupported.code, unsupported.message, unsupported.data);
     if (pinned === undefined && message.kind === 'notification') return { kind: 'drop' };
     return { kind: 'dispatch', era: 'modern' };
   }

@@ -3,7 +3,7 @@ import { decodeHeaderValue } from './header-value.js';
 import { JsonRpcErrorCode, type RequestId } from './json-rpc.js';
 import type { JSONRPCMessage } from './mcp-types.js';
 import { paramHeaderMismatch } from './param-headers.js';
-import { modernProtocolVersions } from './protocol-versions.js';
+import { modernProtocolVersions, unsupportedRevision } from './protocol-versions.js';
 import type { Registry } from './registry.js';
 
 /** `HeaderMismatch`: the HTTP headers and the body disagree, or a required header is missing. */
@@ -92,16 +92,8 @@ export function routeHttpPost(
 
   const message = outcome.message as ModernMessage;
   const revision = outcome.classification.revision ?? 'unknown';
-  if (!modernProtocolVersions.includes(revision)) {
-    return {
-      kind: 'reject',
-      status: 400,
-      id,
-      code: UNSUPPORTED_VERSION_ERROR_CODE,
-      message: `Unsupported protocol version: ${revision}`,
-      data: { supported: [...modernProtocolVersions], requested: revision },
-    };
-  }
+  const unsupported = unsupportedRevision(outcome.classification.revision);
+  if (unsupported) return { kind: 'reject', status: 400, id, ...unsupported };
   if (outcome.messageKind === 'notification') return { kind: 'modern', message, revision };
 
   if (headers.protocolVersion === undefined)

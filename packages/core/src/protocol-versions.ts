@@ -1,6 +1,7 @@
 import {
   DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
+  UnsupportedProtocolVersionError,
 } from '@modelcontextprotocol/server';
 
 /**
@@ -37,4 +38,19 @@ export function isModernProtocolVersion(version: string | undefined): boolean {
 /** Whether a revision still allows JSON-RPC batches (removed in 2025-06-18). */
 export function allowsBatches(version: string): boolean {
   return version < '2025-06-18';
+}
+
+/**
+ * The `-32022` refusal of a 2026-07-28 `_meta` envelope that names `requested`, with
+ * `data: { supported, requested }`; `undefined` when this server serves that revision.
+ */
+export function unsupportedRevision(
+  requested: string | undefined,
+): { code: number; message: string; data: unknown } | undefined {
+  if (requested !== undefined && modernProtocolVersions.includes(requested)) return undefined;
+  const error = new UnsupportedProtocolVersionError({
+    supported: [...modernProtocolVersions],
+    requested: requested ?? 'unknown',
+  });
+  return { code: error.code, message: error.message, data: error.data };
 }

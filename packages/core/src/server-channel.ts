@@ -6,9 +6,13 @@ import {
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import type { AuthInfo } from './auth-info.js';
-import type { RequestId } from './json-rpc.js';
+import { errorResponse, type RequestId } from './json-rpc.js';
 import type { JSONRPCMessage } from './mcp-types.js';
-import { modernProtocolVersions, type ProtocolEra } from './protocol-versions.js';
+import {
+  modernProtocolVersions,
+  type ProtocolEra,
+  unsupportedRevision,
+} from './protocol-versions.js';
 import type { McpServer } from './server-factory.js';
 
 /** Where the messages for one client (or one HTTP request) go. */
@@ -75,6 +79,8 @@ class LegacyChannelTransport implements ChannelTransport {
     this.onclose?.();
   }
 }
+
+const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
 
 const MODERN: MessageClassification = { era: 'modern', revision: modernProtocolVersions[0] };
 
@@ -155,6 +161,23 @@ export async function createServerChannel(
           : undefined;
       const record = message as Record<string, unknown>;
       if ('method' in record && 'id' in record) {
+        if (modern) {
+          // The SDK checks the envelope's shape; the revision it names is checked here.
+          const meta = (record.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+          const named = meta?.[PROTOCOL_VERSION_KEY];
+          const unsupported = typeof named === 'string' ? unsupportedRevision(named) : undefined;
+          if (unsupported) {
+            sink.send(
+              errorResponse(
+                record.id as RequestId,
+                unsupported.code,
+                unsupported.message,
+                unsupported.data,
+              ) as JSONRPCMessage,
+            );
+            return;
+          }
+        }
         const internalId = nextId++;
         pending.set(internalId, { originalId: record.id as RequestId, sink });
         const ids = bySink.get(sink) ?? new Map<RequestId, number>();

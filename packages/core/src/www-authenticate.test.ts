@@ -10,7 +10,7 @@ describe('Bearer challenges', () => {
     });
     expect(() => validateHeaderValue('www-authenticate', header)).not.toThrow();
     expect(header).toBe(
-      'Bearer error="invalid_token", error_description="token typ \\"????Set-Cookie: a=b?\\" is not accepted"',
+      'Bearer error="invalid_token", error_description="token typ \\"?? Set-Cookie: a=b?\\" is not accepted"',
     );
   });
 

@@ -1,10 +1,14 @@
 /**
  * A quoted-string that is always a valid header value (RFC 6750 §3 allows visible ASCII and
- * space): the values may carry text from a token, so anything else (control characters,
- * non-ASCII) becomes `?` and quotes and backslashes are escaped.
+ * space): the values may carry text from a token, so line breaks become a space, anything
+ * else outside visible ASCII (control characters, non-ASCII) becomes `?`, and quotes and
+ * backslashes are escaped.
  */
 function quote(value: string): string {
-  return `"${value.replace(/[^\x20-\x7e]/g, '?').replace(/[\\"]/g, '\\$&')}"`;
+  return `"${value
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/[\\"]/g, '\\$&')}"`;
 }
 
 /**

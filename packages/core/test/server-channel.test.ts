@@ -120,4 +120,37 @@ describe('a server channel shared by several clients', async () => {
     expect(channel.pending).toBe(0);
     expect(carol.messages).toEqual([]);
   });
+
+  it('serves 2026-07-28 requests on a modern channel, and refuses envelopes naming another revision', async () => {
+    const modern = await createServerChannel(
+      portcullis.createServer({ auth: undefined, transport: 'in-memory' }),
+      { era: 'modern' },
+    );
+    const dave = collector();
+    const envelope = (version: string) => ({
+      'io.modelcontextprotocol/protocolVersion': version,
+      'io.modelcontextprotocol/clientCapabilities': {},
+    });
+    for (const [id, version] of [
+      [1, '2026-07-28'],
+      [2, '2025-06-18'],
+      [3, '1900-01-01'],
+    ] as const) {
+      const answered = dave.next();
+      modern.dispatch(
+        { jsonrpc: '2.0', id, method: 'tools/list', params: { _meta: envelope(version) } },
+        { sink: dave },
+      );
+      await answered;
+    }
+    expect(dave.messages[0]).toMatchObject({ id: 1, result: { resultType: 'complete' } });
+    for (const [index, requested] of [
+      [1, '2025-06-18'],
+      [2, '1900-01-01'],
+    ] as const)
+      expect(dave.messages[index]).toMatchObject({
+        error: { code: -32022, data: { supported: ['2026-07-28'], requested } },
+      });
+    await modern.close();
+  });
 });
