@@ -1,4 +1,4 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Transport } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage } from '@portcullis/core';
 import { WebSocket } from 'ws';
 import {
