@@ -27,6 +27,8 @@ export interface TrustedIssuer {
 export interface JwksOptions {
   cooldownMs?: number;
   maxAgeMs?: number;
+  /** How long keys stay in use while the JWKS cannot be refreshed. Default 1 hour. */
+  maxStaleMs?: number;
   timeoutMs?: number;
 }
 
@@ -42,7 +44,10 @@ export interface JwtVerifierOptions {
   audience: string | readonly string[];
   /** JWS algorithms accepted. Default: the asymmetric ones ({@link DEFAULT_JWS_ALGORITHMS}). */
   algorithms?: readonly string[];
-  /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 5. */
+  /**
+   * Leeway for a clock behind the issuer's (`nbf`, `iat` slightly in the future), in seconds.
+   * Default 5. It never extends `exp`: from `exp` on a token is expired on every transport.
+   */
   clockToleranceSeconds?: number;
   /** `typ` header values accepted. Default `at+jwt`, `application/at+jwt` and `JWT`. */
   tokenTypes?: readonly string[];
@@ -54,8 +59,9 @@ export interface JwtVerifierOptions {
   scopeMapper?: ScopeMapper;
   jwks?: JwksOptions;
   /**
-   * What to do with a token signed by Casdoor's public built-in key: always a warning, and
-   * `refuse` also refuses the token. Default: `refuse` when `NODE_ENV` is `production`.
+   * What to do with a token signed by Casdoor's public built-in key, whose private half anyone
+   * can read: always a warning, and `refuse` (the default) also refuses the token. `warn`
+   * accepts it, for a local development Casdoor only.
    */
   casdoorBuiltinKey?: 'warn' | 'refuse';
   onWarning?: WarningHandler;
@@ -96,8 +102,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const scopeMapper = options.scopeMapper ?? defaultScopeMapper;
   const now = options.now ?? Date.now;
   const warn = options.onWarning ?? warnOnStderr;
-  const builtinKeyPolicy =
-    options.casdoorBuiltinKey ?? (process.env.NODE_ENV === 'production' ? 'refuse' : 'warn');
+  const builtinKeyPolicy = options.casdoorBuiltinKey ?? 'refuse';
 
   if (options.issuers.length === 0) throw new TypeError('at least one trusted issuer is required');
   const keySets = new Map<string, RemoteKeySet>();
@@ -184,6 +189,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
         throw invalidToken(describeJoseError(error), error);
       }
       if (typeof claims.exp !== 'number') throw invalidToken('token "exp" is not a number');
+      // One rule on every transport: from `exp` on, a token is expired. The tolerance forgives
+      // a clock behind the issuer's (`nbf`, `iat`), never a token past its lifetime.
+      if (claims.exp <= currentDate.getTime() / 1000) throw invalidToken('token has expired');
       if (typeof claims.iat === 'number' && claims.iat > currentDate.getTime() / 1000 + tolerance) {
         throw invalidToken('token is issued in the future (iat)');
       }

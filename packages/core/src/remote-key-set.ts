@@ -10,6 +10,12 @@ export interface RemoteKeySetOptions {
   cooldownMs?: number;
   /** Keys older than this are refreshed; if the refresh fails they are kept. Default 10 min. */
   maxAgeMs?: number;
+  /**
+   * How long keys are kept in use while they cannot be refreshed, counted from their last
+   * successful fetch; past it, verification fails closed (`unavailable`) until the issuer is
+   * reachable again. Default 1 hour; at least `maxAgeMs`.
+   */
+  maxStaleMs?: number;
   /** Deadline of one fetch. Default 5 s. */
   timeoutMs?: number;
   fetch?: FetchLike;
@@ -71,11 +77,13 @@ function isSigningKey(jwk: JWK): boolean {
  * JWKS publishes (Casdoor publishes an RS256 key and may sign RS512 with it). An unknown
  * `kid` causes at most one refetch per cooldown, so forged kids cannot turn into a flood of
  * fetches; concurrent fetches share one request. When the issuer is unreachable, the keys
- * already known stay in use; with no keys at all, verification fails closed.
+ * already known stay in use up to `maxStaleMs` after their last fetch; with no keys, or keys
+ * past that age, verification fails closed.
  */
 export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   const cooldownMs = options.cooldownMs ?? 30_000;
   const maxAgeMs = options.maxAgeMs ?? 600_000;
+  const maxStaleMs = Math.max(options.maxStaleMs ?? 3_600_000, maxAgeMs);
   const timeoutMs = options.timeoutMs ?? 5_000;
   const now = options.now ?? Date.now;
 
@@ -138,6 +146,12 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     }
     if (now() - fetchedAt >= maxAgeMs && now() - attemptedAt >= cooldownMs) {
       await refetch().catch((error: Error) => options.onStale?.(error));
+    }
+    if (now() - fetchedAt >= maxStaleMs) {
+      throw new AuthError(
+        'unavailable',
+        `signing keys could not be refreshed for ${Math.round((now() - fetchedAt) / 60_000)} minutes`,
+      );
     }
   }
 

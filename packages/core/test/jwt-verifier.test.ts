@@ -95,11 +95,15 @@ describe('JWT verification against a real authorization server', () => {
     expect((await refusal(verifierFor().verify(token))).message).toBe('token has expired');
   });
 
-  it('honours the clock tolerance', async () => {
-    const token = await as.mintToken({ audience: RESOURCE, expiresIn: -3 });
-    await expect(verifierFor({ clockToleranceSeconds: 10 }).verify(token)).resolves.toBeDefined();
-    await expect(verifierFor({ clockToleranceSeconds: 0 }).verify(token)).rejects.toThrow(
-      'expired',
+  it('forgives a clock behind the issuer (nbf) but never a token past its exp', async () => {
+    const early = await as.mintToken({ audience: RESOURCE, notBeforeIn: 3 });
+    await expect(verifierFor({ clockToleranceSeconds: 10 }).verify(early)).resolves.toBeDefined();
+    await expect(verifierFor({ clockToleranceSeconds: 0 }).verify(early)).rejects.toThrow(
+      'not valid yet',
+    );
+    const expired = await as.mintToken({ audience: RESOURCE, expiresIn: -3 });
+    await expect(verifierFor({ clockToleranceSeconds: 10 }).verify(expired)).rejects.toThrow(
+      'token has expired',
     );
   });
 
@@ -325,6 +329,34 @@ describe('JWT verification against a real authorization server', () => {
       expect(
         seen.some((message) => message.startsWith(`keeping cached keys of ${server.issuer}`)),
       ).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stops using cached keys past the stale limit while the JWKS stays unreachable', async () => {
+    const server = await startAuthorizationServer();
+    try {
+      const clock = createClock();
+      const verifier = createJwtVerifier({
+        issuers: [server.issuer],
+        audience: RESOURCE,
+        now: clock.now,
+        jwks: { maxStaleMs: 30 * 60_000 },
+        onWarning: () => {},
+      });
+      const token = await server.mintToken({ audience: RESOURCE, expiresIn: 7200 });
+      await verifier.verify(token);
+      server.setReachable(false);
+      clock.advance(29 * 60_000);
+      await expect(verifier.verify(token)).resolves.toBeDefined();
+      clock.advance(2 * 60_000);
+      const refused = await refusal(verifier.verify(token));
+      expect(refused.code).toBe('unavailable');
+      expect(refused.message).toMatch(/could not be refreshed for 31 minutes/);
+      server.setReachable(true);
+      clock.advance(60_000);
+      await expect(verifier.verify(token)).resolves.toBeDefined();
     } finally {
       await server.close();
     }
