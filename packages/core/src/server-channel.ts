@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type MessageClassification,
   type MessageExtraInfo,
@@ -5,7 +6,7 @@ import {
   type Transport,
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
-import type { AuthInfo } from './auth-info.js';
+import { type AuthInfo, identityKey } from './auth-info.js';
 import { errorResponse, type RequestId } from './json-rpc.js';
 import type { JSONRPCMessage } from './mcp-types.js';
 import {
@@ -53,6 +54,18 @@ export interface ServerChannel {
 interface PendingRequest {
   originalId: RequestId;
   sink: MessageSink;
+  /** Who sent it (issuer, subject, client), or `null` with authorization off. */
+  caller: string | null;
+  /** The ids of the server's requests made while serving it, forgotten with it. */
+  asked: string[];
+}
+
+/** A request the server sent to a client, waiting for the client's response. */
+interface ServerRequest {
+  /** The server's own id of the request. */
+  internalId: RequestId;
+  /** Who may answer it: the caller of the request it serves, `undefined` for any. */
+  caller: string | null | undefined;
 }
 
 /** The channel's side of the SDK transport seam: what the server sends goes to `deliver`. */
@@ -81,6 +94,7 @@ class LegacyChannelTransport implements ChannelTransport {
 }
 
 const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
+const MAX_OPEN_SERVER_REQUESTS = 1024;
 
 const MODERN: MessageClassification = { era: 'modern', revision: modernProtocolVersions[0] };
 
@@ -133,12 +147,15 @@ export async function createServerChannel(
   transport.sessionId = options.sessionId;
   const pending = new Map<number, PendingRequest>();
   const bySink = new Map<MessageSink, Map<RequestId, number>>();
+  const serverRequests = new Map<string, ServerRequest>();
   let nextId = 1;
+  const callerOf = (auth: AuthInfo | undefined) => (auth ? identityKey(auth) : null);
 
   const forget = (internalId: number) => {
     const entry = pending.get(internalId);
     if (!entry) return undefined;
     pending.delete(internalId);
+    for (const id of entry.asked) serverRequests.delete(id);
     const ids = bySink.get(entry.sink);
     ids?.delete(entry.originalId);
     if (ids?.size === 0) bySink.delete(entry.sink);
@@ -179,7 +196,12 @@ export async function createServerChannel(
           }
         }
         const internalId = nextId++;
-        pending.set(internalId, { originalId: record.id as RequestId, sink });
+        pending.set(internalId, {
+          originalId: record.id as RequestId,
+          sink,
+          caller: callerOf(auth),
+          asked: [],
+        });
         const ids = bySink.get(sink) ?? new Map<RequestId, number>();
         bySink.set(sink, ids);
         ids.set(record.id as RequestId, internalId);
@@ -195,6 +217,16 @@ export async function createServerChannel(
           { ...record, params: { ...params, requestId: internalId } } as unknown as JSONRPCMessage,
           extra,
         );
+        return;
+      }
+      if (!('method' in record)) {
+        // A client's answer to a server request: accepted only under the id the client was
+        // given, and only from the caller whose request it serves. The ids are random, so
+        // clients sharing a channel can neither guess nor answer each other's.
+        const asked = typeof record.id === 'string' ? serverRequests.get(record.id) : undefined;
+        if (!asked || (asked.caller !== undefined && asked.caller !== callerOf(auth))) return;
+        serverRequests.delete(record.id as string);
+        transport.onmessage?.({ ...record, id: asked.internalId } as JSONRPCMessage, extra);
         return;
       }
       transport.onmessage?.(message, extra);
@@ -226,6 +258,15 @@ export async function createServerChannel(
       options?.relatedRequestId === undefined
         ? undefined
         : pending.get(options.relatedRequestId as number);
+    if ('id' in record) {
+      const id = randomUUID();
+      serverRequests.set(id, { internalId: record.id as RequestId, caller: related?.caller });
+      related?.asked.push(id);
+      // Requests of no client request (a session's standalone stream) are bounded in number.
+      if (serverRequests.size > MAX_OPEN_SERVER_REQUESTS)
+        serverRequests.delete(serverRequests.keys().next().value as string);
+      message = { ...record, id } as JSONRPCMessage;
+    }
     if (related) related.sink.send(message);
     else channel.onUnrelated?.(message);
   };

@@ -189,6 +189,16 @@ describe('multi round-trip requests (input_required) with sealed request state',
       alice,
       (asked) => {
         expect(asked.method).toBe('elicitation/create');
+        expect(typeof asked.id).toBe('string');
+        // Another caller sharing the channel cannot answer it: the answer is dropped.
+        legacy.dispatch(
+          {
+            jsonrpc: '2.0',
+            id: asked.id,
+            result: { action: 'accept', content: { name: 'Mallory' } },
+          } as JSONRPCMessage,
+          { auth: identity('mallory'), sink: { send: () => {} } },
+        );
         legacy.dispatch(
           {
             jsonrpc: '2.0',

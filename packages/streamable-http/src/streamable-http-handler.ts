@@ -17,6 +17,7 @@ import {
   legacyProtocolVersions,
   type McpRequestHeaders,
   type MessageSink,
+  modernErrorStatus,
   type OriginPolicyOptions,
   type Portcullis,
   type RequestId,
@@ -28,8 +29,8 @@ import {
 } from '@portcullis/core';
 import { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 import { createMemoryEventStore, type EventStore } from './event-store.js';
-import { answerModern } from './modern-exchange.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
+import { answerExchange, type PostedMessage } from './request-exchange.js';
 import { accepts } from './request-guards.js';
 import { requestTarget } from './request-target.js';
 import { type Session, type SessionOptions, SessionStore } from './session-store.js';
@@ -336,12 +337,13 @@ export function createStreamableHttpHandler(
         writeChallenge(res, portcullis.challenge(denial, route.message.id ?? null), cors);
         return;
       }
-      await answerModern(route.message, {
+      await answerExchange(route.message, {
         res,
         channel: await modern(),
         auth,
         headers: cors,
         heartbeatMs,
+        errorStatus: modernErrorStatus,
       });
       return;
     }
@@ -432,6 +434,20 @@ export function createStreamableHttpHandler(
       const sink: MessageSink = { send: () => {} };
       for (const message of messages) channel.dispatch(message.message, { auth, sink });
       writeEmpty(res, 202, { ...cors, ...sessionHeader });
+      return;
+    }
+
+    if (!session && !isBatch) {
+      // Stateless: JSON, or an SSE stream once progress, logs or a server-to-client request
+      // come before the result; the client's answers to such requests come back as POSTs.
+      await answerExchange(requests[0]!.message as PostedMessage, {
+        res,
+        channel,
+        auth,
+        headers: cors,
+        heartbeatMs,
+        errorStatus: () => 200,
+      });
       return;
     }
 

@@ -1,24 +1,28 @@
 import type { ServerResponse } from 'node:http';
-import {
-  type AuthInfo,
-  type JSONRPCMessage,
-  type MessageSink,
-  type ModernMessage,
-  modernErrorStatus,
-  type ServerChannel,
+import type {
+  AuthInfo,
+  JSONRPCMessage,
+  MessageSink,
+  RequestId,
+  ServerChannel,
 } from '@portcullis/core';
 import { SSE_HEADERS } from './sse-stream.js';
 import { writeEmpty, writeJson } from './write-response.js';
 
-/** What one 2026-07-28 exchange needs besides the message. */
-export interface ModernExchange {
+/** One JSON-RPC message posted alone, as `answerExchange` answers it. */
+export type PostedMessage = JSONRPCMessage & { method: string; id?: RequestId };
+
+/** What one exchange needs besides the message. */
+export interface Exchange {
   res: ServerResponse;
   channel: ServerChannel;
   auth: AuthInfo | undefined;
   /** CORS and other headers every answer carries. */
   headers: Record<string, string>;
-  /** Seconds between SSE keep-alive comments on long-lived streams. */
+  /** Milliseconds between SSE keep-alive comments on long-lived streams. */
   heartbeatMs: number;
+  /** The HTTP status of a JSON answer that is a JSON-RPC error with `code`. */
+  errorStatus: (code: number) => number;
 }
 
 const MODERN_SSE_HEADERS = { ...SSE_HEADERS, 'x-accel-buffering': 'no' } as const;
@@ -28,13 +32,14 @@ function sseFrame(message: JSONRPCMessage): string {
 }
 
 /**
- * Answers one 2026-07-28 message over HTTP. A notification gets `202`. A request gets a single
- * JSON body, unless the server sends something related to it first (progress, a log line):
- * then the answer becomes an SSE stream that ends with the response. `subscriptions/listen`
- * is always a stream, open until the client goes away. A client that goes away cancels its
- * request. No event ids: this revision has no resumption.
+ * Answers one message posted without a session: every 2026-07-28 request, and 2025 requests
+ * in stateless mode. A notification gets `202`. A request gets a single JSON body, unless the
+ * server sends something related to it first (progress, a log line, a server-to-client
+ * request of a 2025 exchange): then the answer becomes an SSE stream that ends with the
+ * response. `subscriptions/listen` is always a stream, open until the client goes away. A
+ * client that goes away cancels its request. No event ids: nothing here is resumable.
  */
-export function answerModern(message: ModernMessage, exchange: ModernExchange): Promise<void> {
+export function answerExchange(message: PostedMessage, exchange: Exchange): Promise<void> {
   const { res, channel, auth, headers } = exchange;
   if (message.id === undefined) {
     channel.dispatch(message, { auth, sink: { send: () => {} } });
@@ -66,7 +71,7 @@ export function answerModern(message: ModernMessage, exchange: ModernExchange): 
         const isResponse = !('method' in outgoing);
         if (!streaming && isResponse) {
           const error = (outgoing as { error?: { code: number } }).error;
-          writeJson(res, error ? modernErrorStatus(error.code) : 200, outgoing, headers);
+          writeJson(res, error ? exchange.errorStatus(error.code) : 200, outgoing, headers);
           finish();
           return;
         }
