@@ -22,23 +22,45 @@ export interface Session {
 export interface SessionOptions {
   /** A session without requests or open streams for this long is closed. Default 30 minutes. */
   idleTimeoutMs?: number;
-  /** Most sessions at once; when full, the least recently active idle one is evicted. Default 1000. */
+  /**
+   * Most sessions at once. When full, an idle session of the identity holding the most
+   * sessions is evicted (its least recently active one), so no caller can push out another's
+   * sessions by opening many. Default 1000.
+   */
   maxSessions?: number;
+  /**
+   * Most sessions of one identity (issuer, subject, client). An identity at its quota that
+   * opens another loses its own least recently active idle session. Default 16.
+   */
+  maxSessionsPerIdentity?: number;
+}
+
+/** Room claimed for a session being opened, counted until it is added or given up. */
+export interface SessionClaim {
+  /** The session is open: it takes the claimed room. */
+  add(session: Session): void;
+  /** Opening failed: the room is free again. */
+  release(): void;
 }
 
 const isLive = (session: Session) =>
   session.activeRequests > 0 || session.standalone?.connected === true;
 
-/** The sessions of one endpoint, with idle expiry and a bound on their number. */
+/** The sessions of one endpoint, with idle expiry and bounds on their number, overall and per identity. */
 export class SessionStore {
   readonly #sessions = new Map<string, Session>();
+  /** Sessions and claims of each identity. */
+  readonly #perOwner = new Map<string, number>();
+  #claims = 0;
   readonly #idleTimeoutMs: number;
   readonly #maxSessions: number;
+  readonly #maxPerOwner: number;
   readonly #timer: NodeJS.Timeout;
 
   constructor(options: SessionOptions = {}) {
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30 * 60_000;
     this.#maxSessions = options.maxSessions ?? 1000;
+    this.#maxPerOwner = options.maxSessionsPerIdentity ?? 16;
     this.#timer = setInterval(
       () => this.sweep(Date.now()),
       Math.min(this.#idleTimeoutMs / 2, 30_000),
@@ -54,33 +76,49 @@ export class SessionStore {
     return this.#sessions.get(id);
   }
 
-  /** Makes room for one more session, evicting the least recently active idle one if full. */
-  async makeRoom(): Promise<boolean> {
-    if (this.#sessions.size < this.#maxSessions) return true;
-    let oldest: Session | undefined;
-    for (const session of this.#sessions.values()) {
-      if (!isLive(session) && (!oldest || session.lastActivity < oldest.lastActivity))
-        oldest = session;
-    }
-    if (!oldest) return false;
-    await this.delete(oldest.id);
-    return true;
-  }
-
-  add(session: Session): void {
-    this.#sessions.set(session.id, session);
+  /**
+   * Claims room for one more session of `owner`, evicting an idle session when a bound is
+   * reached: the owner's own first, then one of the identity holding the most. Synchronous,
+   * and the claim counts at once, so concurrent openings cannot all pass one check. Returns
+   * `undefined` when every session in the way is busy.
+   */
+  claim(owner: string): SessionClaim | undefined {
+    if (
+      this.#count(owner) >= this.#maxPerOwner &&
+      !this.#evictIdle((session) => session.owner === owner)
+    )
+      return undefined;
+    if (
+      this.#sessions.size + this.#claims >= this.#maxSessions &&
+      !this.#evictIdle(this.#busiestOwner()) &&
+      !this.#evictIdle(() => true)
+    )
+      return undefined;
+    this.#claims += 1;
+    this.#perOwner.set(owner, this.#count(owner) + 1);
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      this.#claims -= 1;
+      return true;
+    };
+    return {
+      add: (session) => {
+        if (settle()) this.#sessions.set(session.id, session);
+      },
+      release: () => {
+        if (settle()) this.#forgetOwner(owner);
+      },
+    };
   }
 
   /** Ends a session: its streams, its server. */
   async delete(id: string): Promise<void> {
     const session = this.#sessions.get(id);
     if (!session) return;
-    this.#sessions.delete(id);
-    await Promise.all([
-      session.standalone?.end(),
-      ...[...session.streams.values()].map((stream) => stream.end()),
-    ]);
-    await session.channel.close();
+    this.#remove(session);
+    await this.#end(session);
   }
 
   /** Closes sessions idle for longer than the timeout. */
@@ -94,5 +132,53 @@ export class SessionStore {
   async closeAll(): Promise<void> {
     clearInterval(this.#timer);
     await Promise.all([...this.#sessions.keys()].map((id) => this.delete(id)));
+  }
+
+  #count(owner: string): number {
+    return this.#perOwner.get(owner) ?? 0;
+  }
+
+  #forgetOwner(owner: string): void {
+    const left = this.#count(owner) - 1;
+    if (left > 0) this.#perOwner.set(owner, left);
+    else this.#perOwner.delete(owner);
+  }
+
+  #remove(session: Session): void {
+    if (this.#sessions.delete(session.id)) this.#forgetOwner(session.owner);
+  }
+
+  /** Sessions of the identity holding the most of them. */
+  #busiestOwner(): (session: Session) => boolean {
+    let busiest: string | undefined;
+    for (const [owner, count] of this.#perOwner)
+      if (busiest === undefined || count > this.#count(busiest)) busiest = owner;
+    return (session) => session.owner === busiest;
+  }
+
+  /** Evicts the least recently active idle session that `matches`, at once; false if none. */
+  #evictIdle(matches: (session: Session) => boolean): boolean {
+    let oldest: Session | undefined;
+    for (const session of this.#sessions.values()) {
+      if (
+        matches(session) &&
+        !isLive(session) &&
+        (!oldest || session.lastActivity < oldest.lastActivity)
+      )
+        oldest = session;
+    }
+    if (!oldest) return false;
+    this.#remove(oldest);
+    void this.#end(oldest);
+    return true;
+  }
+
+  /** Ends a session's streams, then its server. */
+  async #end(session: Session): Promise<void> {
+    await Promise.all([
+      session.standalone?.end(),
+      ...[...session.streams.values()].map((stream) => stream.end()),
+    ]);
+    await session.channel.close();
   }
 }

@@ -230,12 +230,18 @@ export function createStreamableHttpHandler(
   }
 
   async function openSession(auth: AuthInfo | undefined): Promise<Session | undefined> {
-    if (!(await sessions!.makeRoom())) return undefined;
+    const claim = sessions!.claim(ownerOf(auth));
+    if (!claim) return undefined;
     const id = randomUUID();
-    const channel = await createServerChannel(
-      portcullis.createServer({ auth, transport: TRANSPORT }),
-      { sessionId: id },
-    );
+    let channel: ServerChannel;
+    try {
+      channel = await createServerChannel(portcullis.createServer({ auth, transport: TRANSPORT }), {
+        sessionId: id,
+      });
+    } catch (error) {
+      claim.release();
+      throw error;
+    }
     const session: Session = {
       id,
       owner: ownerOf(auth),
@@ -249,7 +255,7 @@ export function createStreamableHttpHandler(
     channel.onUnrelated = (message) => {
       void session.standalone?.send(message);
     };
-    sessions!.add(session);
+    claim.add(session);
     return session;
   }
 

@@ -228,6 +228,41 @@ describe('operating the Streamable HTTP endpoint', () => {
     }
   });
 
+  it('keeps quotas per identity: one caller opening many sessions, at once, never evicts another', async () => {
+    const server = await startProtectedServer(as, {
+      sessions: { maxSessions: 3, maxSessionsPerIdentity: 2 },
+    });
+    try {
+      const as_ = (subject: string) =>
+        as
+          .mintToken({ audience: server.url, subject })
+          .then((token) => ({ authorization: `Bearer ${token}` }));
+      const alice = await as_('alice');
+      const mallory = await as_('mallory');
+      const aliceSession = (await post(server.url, initialize(), alice)).headers.get(
+        'mcp-session-id',
+      )!;
+      const opened = await Promise.all(
+        Array.from({ length: 12 }, () => post(server.url, initialize(), mallory)),
+      );
+      expect(opened.every((answer) => answer.status === 200 || answer.status === 503)).toBe(true);
+      expect(server.handler.sessionCount).toBeLessThanOrEqual(3);
+      const still = await post(
+        server.url,
+        { jsonrpc: '2.0', id: 2, method: 'ping' },
+        { ...alice, 'mcp-session-id': aliceSession, 'mcp-protocol-version': '2025-11-25' },
+      );
+      expect(still.status).toBe(200);
+      const answers = still.text
+        .split('\n')
+        .filter((line) => line.startsWith('data: {'))
+        .map((line) => JSON.parse(line.slice(6)));
+      expect(answers).toContainEqual({ jsonrpc: '2.0', id: 2, result: {} });
+    } finally {
+      await server.close();
+    }
+  });
+
   it("mounts inside the user's own Koa app next to its routes, with a health endpoint", async () => {
     const app = new Koa();
     app.use(async (ctx, next) => {
