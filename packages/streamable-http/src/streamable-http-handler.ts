@@ -177,7 +177,8 @@ export function createStreamableHttpHandler(
     requestId: RequestId | null,
   ) {
     try {
-      const auth = await portcullis.authenticate(req.headers.authorization, TRANSPORT);
+      // `headersDistinct`: Node keeps only the first of repeated Authorization headers in `headers`.
+      const auth = await portcullis.authenticate(req.headersDistinct.authorization, TRANSPORT);
       // The SDK's convention: the verified identity rides on the request, for logging middleware.
       (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
       return { auth };

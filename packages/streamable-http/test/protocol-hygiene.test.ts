@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHttpServer } from '../src/index.js';
 import { initialize, post, startProtectedServer } from './fixtures.js';
 
-/** A request with a Host header of our choosing (fetch does not allow that). */
-function rawPost(url: string, headers: Record<string, string>, body: string) {
+/** A request with headers of our choosing: a Host, a header sent twice (fetch allows neither). */
+function rawPost(url: string, headers: Record<string, string | string[]>, body: string) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = request(
       url,
@@ -143,6 +143,24 @@ describe('protocol hygiene of the Streamable HTTP endpoint', () => {
       });
     expect(await raw(`http://${host}/mcp`)).toBe('HTTP/1.1 401 Unauthorized');
     expect(await raw(`http://evil.example/mcp`)).toBe('HTTP/1.1 404 Not Found');
+  });
+
+  it('refuses two Authorization headers with 400, whichever comes first', async () => {
+    const token = auth.authorization!;
+    for (const pair of [
+      [token, 'Bearer other'],
+      ['Bearer other', token],
+    ]) {
+      const answer = await rawPost(
+        server.url,
+        { authorization: pair },
+        JSON.stringify(initialize()),
+      );
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body).error.data).toBe(
+        'more than one Authorization header was sent',
+      );
+    }
   });
 
   it('refuses tokens in the query string', async () => {

@@ -56,7 +56,9 @@ function tokenOf(
   search: string,
   allowQueryToken: boolean,
 ): string | readonly string[] | undefined {
-  if (req.headers.authorization !== undefined) return req.headers.authorization;
+  // Node keeps only the first of repeated Authorization headers in `headers`; two must be refused.
+  const authorization = req.headersDistinct.authorization;
+  if (authorization !== undefined) return authorization;
   const offered = (req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((entry) => entry.trim());

@@ -1,3 +1,4 @@
+import { invalidToken } from '@portcullis/core';
 /** The WebSocket subprotocol of MCP, as the SDK's client offers it. */
 export const MCP_SUBPROTOCOL = 'mcp';
 
@@ -14,16 +15,24 @@ export function tokenSubprotocol(token: string): string {
   return `${TOKEN_SUBPROTOCOL_PREFIX}${btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
 }
 
-/** Reads the token of a `bearer.` subprotocol entry, if one is offered. */
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Reads the token of a `bearer.` subprotocol entry, if one is offered. An entry that is not
+ * base64url of UTF-8 text is a refused token (401), not a server failure.
+ */
 export function tokenFromSubprotocols(protocols: Iterable<string>): string | undefined {
   for (const protocol of protocols) {
-    if (protocol.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) {
-      const encoded = protocol
-        .slice(TOKEN_SUBPROTOCOL_PREFIX.length)
-        .replace(/-/g, '+')
-        .replace(/_/g, '/');
-      const bytes = Uint8Array.from(atob(encoded), (char) => char.charCodeAt(0));
-      return new TextDecoder().decode(bytes);
+    if (!protocol.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) continue;
+    const encoded = protocol.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
+    if (!BASE64URL.test(encoded) || encoded.length % 4 === 1)
+      throw invalidToken('the bearer. subprotocol entry is not base64url');
+    const base64 = encoded.replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw invalidToken('the bearer. subprotocol entry is not UTF-8 text');
     }
   }
   return undefined;

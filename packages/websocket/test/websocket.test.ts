@@ -221,6 +221,28 @@ describe('MCP over WebSocket', () => {
     expect(await status(`${server.url}?access_token=${token}`, ['mcp'], {})).toBe(400);
   });
 
+  it('answers 401, never 503, to a malformed bearer. entry, and 400 to two Authorization headers', async () => {
+    const server = await serve();
+    const token = await as.mintToken({ audience: server.resource });
+    const answer = (protocols: string[], headers: Record<string, string | string[]>) =>
+      new Promise<{ status: number; challenge: string | undefined }>((resolve) => {
+        const socket = new WebSocket(server.url, protocols, { headers: headers as never });
+        socket.once('unexpected-response', (_req, res) =>
+          resolve({ status: res.statusCode!, challenge: res.headers['www-authenticate'] }),
+        );
+        socket.once('open', () => resolve({ status: 101, challenge: undefined }));
+        socket.once('error', () => undefined);
+      });
+    for (const entry of ['bearer.%%%', 'bearer.a', 'bearer._w']) {
+      const refused = await answer(['mcp', entry], {});
+      expect(refused.status, entry).toBe(401);
+      expect(refused.challenge, entry).toContain('error="invalid_token"');
+    }
+    const twice = await answer(['mcp'], { authorization: [`Bearer ${token}`, 'Bearer other'] });
+    expect(twice.status).toBe(400);
+    expect(twice.challenge).toContain('error="invalid_request"');
+  });
+
   it('refuses calls after the token expires, then closes with 4401', async () => {
     const server = await serve({ reauthGraceMs: 400, clockToleranceSeconds: 0 });
     const issuedAt = Math.floor(Date.now() / 1000);
