@@ -95,6 +95,8 @@ export function attachWebSocketServer(
     handleProtocols: (protocols) => (protocols.has(MCP_SUBPROTOCOL) ? MCP_SUBPROTOCOL : false),
   });
   const connections = new Map<WebSocket, McpConnection>();
+  /** Upgrades authenticating right now: they count against `maxConnections` from the start. */
+  let opening = 0;
   let accepting = true;
 
   const refuse = (socket: Duplex, status: number, message: string) =>
@@ -136,8 +138,16 @@ export function attachWebSocketServer(
       );
       return writeRawHttpAnswer(socket, challenge.status, challenge.headers, challenge.body);
     }
-    if (connections.size >= maxConnections)
+    // Checked and counted in one step, before the await: concurrent upgrades cannot all pass.
+    if (connections.size + opening >= maxConnections)
       return refuse(socket, 503, 'too many connections; try again later');
+    opening += 1;
+    let counted = true;
+    const settle = () => {
+      if (counted) opening -= 1;
+      counted = false;
+    };
+    socket.once('close', settle);
 
     let auth: AuthInfo | undefined;
     try {
@@ -146,6 +156,7 @@ export function attachWebSocketServer(
         TRANSPORT,
       );
     } catch (error) {
+      settle();
       const authError =
         error instanceof AuthError
           ? error
@@ -154,6 +165,7 @@ export function attachWebSocketServer(
       return writeRawHttpAnswer(socket, challenge.status, challenge.headers, challenge.body);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      settle();
       connections.set(ws, serveConnection(portcullis, ws, auth, limits));
       ws.once('close', () => connections.delete(ws));
     });

@@ -424,6 +424,33 @@ describe('MCP over WebSocket', () => {
     first.close();
   });
 
+  it('counts an upgrade against maxConnections from its start: simultaneous connects cannot all open', async () => {
+    const server = await serve({ maxConnections: 1 });
+    const tokens = await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        as.mintToken({ audience: server.resource, subject: `user-${index}` }),
+      ),
+    );
+    const sockets: WebSocket[] = [];
+    const statuses = await Promise.all(
+      tokens.map(
+        (token) =>
+          new Promise<number>((resolve) => {
+            const socket = new WebSocket(server.url, ['mcp'], {
+              headers: { authorization: `Bearer ${token}` },
+            });
+            sockets.push(socket);
+            socket.once('unexpected-response', (_req, res) => resolve(res.statusCode!));
+            socket.once('open', () => resolve(101));
+            socket.once('error', () => undefined);
+          }),
+      ),
+    );
+    expect(statuses.filter((status) => status === 101)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 503)).toHaveLength(7);
+    for (const socket of sockets) socket.terminate();
+  });
+
   it('lets a call in flight finish on shutdown, then closes with 1001', async () => {
     const server = await serve();
     const transport = new WebSocketClientTransport(server.url, {
