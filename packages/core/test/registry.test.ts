@@ -378,3 +378,33 @@ describe('the scope-aware registry over the SDK client', () => {
     );
   });
 });
+
+describe('raw JSON Schema tools', () => {
+  it('validates arguments with JSON Schema 2020-12 rules, as documented', () => {
+    const registry = createRegistry({
+      tools: [
+        defineTool({
+          name: 'strict',
+          description: 'Takes a pair and nothing else.',
+          scopes: [],
+          inputSchema: {
+            type: 'object',
+            properties: {
+              pair: {
+                type: 'array',
+                prefixItems: [{ type: 'string' }, { type: 'number' }],
+                items: false,
+              },
+            },
+            unevaluatedProperties: false,
+          },
+          handler: () => ({ content: [] }),
+        }),
+      ],
+    });
+    const check = registry.tools.get('strict')!.check;
+    expect(check({ pair: ['a', 1] }).valid).toBe(true);
+    expect(check({ pair: ['a', 1, 2] }).valid).toBe(false);
+    expect(check({ pair: ['a', 1], extra: 1 }).valid).toBe(false);
+  });
+});
