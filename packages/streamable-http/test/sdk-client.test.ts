@@ -89,7 +89,8 @@ describe('the official SDK client over Streamable HTTP', () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    as = await startAuthorizationServer();
+    // The SDK's OAuth client registers itself (RFC 7591).
+    as = await startAuthorizationServer({ dynamicRegistration: true });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.close()));

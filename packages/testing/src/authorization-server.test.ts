@@ -31,6 +31,20 @@ describe('standard profile', () => {
     );
   });
 
+  it('refuses anonymous dynamic client registration unless it is turned on', async () => {
+    const register = (url: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_types: ['client_credentials'], response_types: [] }),
+      });
+    expect((await register(server.registrationEndpoint)).status).toBeGreaterThanOrEqual(400);
+    await using open = await startAuthorizationServer({ dynamicRegistration: true });
+    const registered = await register(open.registrationEndpoint);
+    expect(registered.status).toBe(201);
+    expect(((await registered.json()) as { client_id?: string }).client_id).toBeTruthy();
+  });
+
   it('issues RFC 9068 JWT access tokens for a resource through client credentials', async () => {
     const client = await server.registerClient();
     const response = await server.clientCredentialsToken({

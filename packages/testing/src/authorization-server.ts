@@ -64,6 +64,12 @@ export interface AuthorizationServerOptions {
   defaultSubject?: string;
   /** Clients registered at start. */
   clients?: readonly ClientRegistration[];
+  /**
+   * Open dynamic client registration (RFC 7591) at `registrationEndpoint`, for MCP clients
+   * that register themselves. Off by default: with it on, any process that can reach the
+   * server can register a client and obtain tokens with every scope.
+   */
+  dynamicRegistration?: boolean;
 }
 
 /** A running authorization server. Close it with `close()` or `await using`. */
@@ -76,6 +82,7 @@ export interface AuthorizationServer extends AsyncDisposable {
   readonly tokenEndpoint: string;
   readonly introspectionEndpoint: string;
   readonly authorizationEndpoint: string;
+  /** Where clients register themselves; answers only with `dynamicRegistration` on. */
   readonly registrationEndpoint: string;
   /** The keys published now, current signer first. */
   readonly keys: readonly SigningKey[];
@@ -222,7 +229,7 @@ export async function startAuthorizationServer(
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
         introspection: { enabled: true, allowedPolicy: async () => true },
-        registration: { enabled: true },
+        registration: { enabled: options.dynamicRegistration ?? false },
         resourceIndicators: {
           enabled: true,
           defaultResource: async (_ctx, _client, oneOf) =>
