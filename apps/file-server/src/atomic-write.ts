@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { constants } from 'node:fs';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
+import { fdPath } from './proc-fd.js';
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -16,37 +17,38 @@ function serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
   return next;
 }
 
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+/** Creates a new file, never through a link and never over an existing name. */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
- * Replaces the file at `target` with `data` so that, whatever happens (a crash, `kill -9`), the
- * path holds either the old content or the new one, never a part: the data goes to a temporary
- * file in the same folder, is flushed to disk, then renamed over the target, and the folder is
- * flushed. Writes to one path are serialized, so they never interleave.
+ * Replaces the entry `name` of the open `folder` with `data` so that, whatever happens (a crash,
+ * `kill -9`), it holds either the old content or the new one, never a part: the data goes to a
+ * temporary file in the same folder, is flushed to disk, then renamed over the target, and the
+ * folder is flushed. Every step goes through the folder's descriptor (`/proc/self/fd/N/…`), so
+ * the file is created and renamed in the folder that was checked, whatever happens to the names
+ * leading to it. Writes to one entry are serialized, so they never interleave.
  */
-export function writeFileAtomically(target: string, data: Uint8Array): Promise<void> {
-  return serialize(target, async () => {
-    const temporary = join(dirname(target), `.portcullis-write-${randomUUID()}.tmp`);
+export async function writeFileAtomically(
+  folder: FileHandle,
+  name: string,
+  data: Uint8Array,
+): Promise<void> {
+  const { dev, ino } = await folder.stat({ bigint: true });
+  return serialize(`${dev}:${ino}/${name}`, async () => {
+    const temporary = fdPath(folder, `.portcullis-write-${randomUUID()}.tmp`);
     try {
-      const handle = await open(temporary, 'wx', 0o644);
+      const handle = await open(temporary, CREATE_NEW, 0o644);
       try {
         await handle.writeFile(data);
         await handle.sync();
       } finally {
         await handle.close();
       }
-      await rename(temporary, target);
+      await rename(temporary, fdPath(folder, name));
     } catch (error) {
       await unlink(temporary).catch(() => undefined);
       throw error;
     }
-    await syncFolder(dirname(target));
+    await folder.sync();
   });
 }

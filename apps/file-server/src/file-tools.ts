@@ -1,16 +1,13 @@
-import { lstat, open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { type FileHandle, lstat, readdir } from 'node:fs/promises';
 import { defineTool } from '@portcullis/core';
 import { z } from 'zod';
 import { writeFileAtomically } from './atomic-write.js';
 import { FileAccessError } from './file-access-error.js';
-import {
-  displayPath,
-  NO_FOLLOW,
-  resolveForReading,
-  resolveForWriting,
-  TEMPORARY_FILE,
-} from './safe-path.js';
+import { toFileAccessError } from './file-error.js';
+import { assertPlainFile, openInRoot } from './open-in-root.js';
+import type { prepareRoot } from './prepare-root.js';
+import { fdPath } from './proc-fd.js';
+import { displayPath, parsePath, TEMPORARY_FILE } from './safe-path.js';
 
 /** Limits of the file tools. */
 export interface FileToolLimits {
@@ -29,7 +26,32 @@ const encoding = z
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The three tools of the file server, each under one scope, working inside `root` only. */
+/** Runs a tool's work on the caller's `path`; any failure becomes a tool error naming `path` only. */
+async function onPath<T>(path: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toFileAccessError(path, error);
+  }
+}
+
+/** Refuses to replace a link, a folder, a special file or a hard-linked file. */
+async function assertReplaceable(folder: FileHandle, name: string, path: string): Promise<void> {
+  const info = await lstat(fdPath(folder, name)).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!info) return;
+  if (info.isSymbolicLink())
+    throw new FileAccessError(`${path} is a symbolic link; it is not written through`);
+  if (info.isDirectory()) throw new FileAccessError(`${path} is a folder`);
+  assertPlainFile(info, path);
+}
+
+/**
+ * The three tools of the file server, each under one scope, working inside `root` only (a real
+ * path, as {@link prepareRoot} returns it; on Linux, see {@link openInRoot}).
+ */
 export function createFileTools(root: string, limits: FileToolLimits) {
   const readFile = defineTool({
     name: 'read_file',
@@ -58,49 +80,47 @@ export function createFileTools(root: string, limits: FileToolLimits) {
       eof: z.boolean(),
       content: z.string(),
     }),
-    handler: async (args) => {
-      const real = await resolveForReading(root, args.path);
-      const handle = await open(real, NO_FOLLOW).catch(() => {
-        throw new FileAccessError(`${args.path} cannot be opened`);
-      });
-      try {
-        const info = await handle.stat();
-        if (info.isDirectory())
-          throw new FileAccessError(`${args.path} is a folder; use list_files`);
-        if (!info.isFile()) throw new FileAccessError(`${args.path} is not a regular file`);
-        const length = Math.max(
-          0,
-          Math.min(args.length ?? limits.maxReadBytes, info.size - args.offset),
-        );
-        const buffer = Buffer.alloc(length);
-        const { bytesRead } = await handle.read(buffer, 0, length, args.offset);
-        const bytes = buffer.subarray(0, bytesRead);
-        let content: string;
-        if (args.encoding === 'base64') {
-          content = bytes.toString('base64');
-        } else {
-          try {
-            content = strictUtf8.decode(bytes);
-          } catch {
-            throw new FileAccessError(
-              `${args.path} is not UTF-8 text in this range; read it with encoding "base64"`,
-            );
+    handler: (args) =>
+      onPath(args.path, async () => {
+        const { handle, names } = await openInRoot(root, parsePath(args.path), args.path, {
+          kind: 'file',
+          missing: `${args.path} does not exist`,
+        });
+        try {
+          const info = await handle.stat();
+          const length = Math.max(
+            0,
+            Math.min(args.length ?? limits.maxReadBytes, info.size - args.offset),
+          );
+          const buffer = Buffer.alloc(length);
+          const { bytesRead } = await handle.read(buffer, 0, length, args.offset);
+          const bytes = buffer.subarray(0, bytesRead);
+          let content: string;
+          if (args.encoding === 'base64') {
+            content = bytes.toString('base64');
+          } else {
+            try {
+              content = strictUtf8.decode(bytes);
+            } catch {
+              throw new FileAccessError(
+                `${args.path} is not UTF-8 text in this range; read it with encoding "base64"`,
+              );
+            }
           }
+          const result = {
+            path: displayPath(names),
+            size: info.size,
+            offset: args.offset,
+            length: bytesRead,
+            encoding: args.encoding,
+            eof: args.offset + bytesRead >= info.size,
+            content,
+          };
+          return { content: [{ type: 'text', text: content }], structuredContent: result };
+        } finally {
+          await handle.close();
         }
-        const result = {
-          path: displayPath(root, real),
-          size: info.size,
-          offset: args.offset,
-          length: bytesRead,
-          encoding: args.encoding,
-          eof: args.offset + bytesRead >= info.size,
-          content,
-        };
-        return { content: [{ type: 'text', text: content }], structuredContent: result };
-      } finally {
-        await handle.close();
-      }
-    },
+      }),
   });
 
   const writeFile = defineTool({
@@ -126,13 +146,30 @@ export function createFileTools(root: string, limits: FileToolLimits) {
           `the content is ${data.length} bytes; at most ${limits.maxWriteBytes} are accepted`,
         );
       }
-      const target = await resolveForWriting(root, args.path, args.createFolders);
-      await writeFileAtomically(target, data);
-      const result = { path: displayPath(root, target), bytes: data.length };
-      return {
-        content: [{ type: 'text', text: `wrote ${result.bytes} bytes to ${result.path}` }],
-        structuredContent: result,
-      };
+      return onPath(args.path, async () => {
+        const names = parsePath(args.path);
+        const name = names.at(-1);
+        if (name === undefined) throw new FileAccessError(`${args.path} is a folder`);
+        const folder = await openInRoot(root, names.slice(0, -1), args.path, {
+          kind: 'folder',
+          create: args.createFolders,
+          missing: `the folder of ${args.path} does not exist (set createFolders to create it)`,
+          notFolder: `the folder of ${args.path} is not a folder`,
+        });
+        try {
+          await assertReplaceable(folder.handle, name, args.path);
+          await writeFileAtomically(folder.handle, name, data);
+        } finally {
+          await folder.handle.close();
+        }
+        const result = { path: displayPath([...folder.names, name]), bytes: data.length };
+        return {
+          content: [
+            { type: 'text' as const, text: `wrote ${result.bytes} bytes to ${result.path}` },
+          ],
+          structuredContent: result,
+        };
+      });
     },
   });
 
@@ -173,40 +210,47 @@ export function createFileTools(root: string, limits: FileToolLimits) {
       ),
       truncated: z.boolean(),
     }),
-    handler: async (args) => {
-      const real = await resolveForReading(root, args.path);
-      if (!(await stat(real)).isDirectory())
-        throw new FileAccessError(`${args.path} is not a folder`);
-      const names = (await readdir(real, { withFileTypes: true })).filter(
-        (entry) => !TEMPORARY_FILE.test(entry.name),
-      );
-      names.sort((a, b) => a.name.localeCompare(b.name));
-      const shown = names.slice(0, limits.maxListEntries);
-      const entries = await Promise.all(
-        shown.map(async (entry) => {
-          const info = await lstat(join(real, entry.name)).catch(() => undefined);
-          return {
-            name: entry.name,
-            type: entryType(entry) as 'file' | 'directory' | 'symlink' | 'other',
-            size: entry.isFile() ? (info?.size ?? 0) : 0,
-            modified: info ? info.mtime.toISOString() : '',
+    handler: (args) =>
+      onPath(args.path, async () => {
+        const folder = await openInRoot(root, parsePath(args.path), args.path, {
+          kind: 'folder',
+          missing: `${args.path} does not exist`,
+          notFolder: `${args.path} is not a folder`,
+        });
+        try {
+          const names = (await readdir(fdPath(folder.handle), { withFileTypes: true })).filter(
+            (entry) => !TEMPORARY_FILE.test(entry.name),
+          );
+          names.sort((a, b) => a.name.localeCompare(b.name));
+          const shown = names.slice(0, limits.maxListEntries);
+          const entries = await Promise.all(
+            shown.map(async (entry) => {
+              const info = await lstat(fdPath(folder.handle, entry.name)).catch(() => undefined);
+              return {
+                name: entry.name,
+                type: entryType(entry) as 'file' | 'directory' | 'symlink' | 'other',
+                size: entry.isFile() ? (info?.size ?? 0) : 0,
+                modified: info ? info.mtime.toISOString() : '',
+              };
+            }),
+          );
+          const result = {
+            path: displayPath(folder.names),
+            entries,
+            truncated: names.length > shown.length,
           };
-        }),
-      );
-      const result = {
-        path: displayPath(root, real),
-        entries,
-        truncated: names.length > shown.length,
-      };
-      const lines = entries.map(
-        (entry) =>
-          `${entry.type.padEnd(9)} ${String(entry.size).padStart(10)}  ${entry.name}${entry.type === 'directory' ? '/' : ''}`,
-      );
-      return {
-        content: [{ type: 'text', text: lines.join('\n') || '(empty folder)' }],
-        structuredContent: result,
-      };
-    },
+          const lines = entries.map(
+            (entry) =>
+              `${entry.type.padEnd(9)} ${String(entry.size).padStart(10)}  ${entry.name}${entry.type === 'directory' ? '/' : ''}`,
+          );
+          return {
+            content: [{ type: 'text' as const, text: lines.join('\n') || '(empty folder)' }],
+            structuredContent: result,
+          };
+        } finally {
+          await folder.handle.close();
+        }
+      }),
   });
 
   return [readFile, writeFile, listFiles];

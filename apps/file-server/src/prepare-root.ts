@@ -1,8 +1,12 @@
 import { constants } from 'node:fs';
 import { access, mkdir, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { assertSafeOpenSupported } from './proc-fd.js';
 
-/** Creates the served folder if missing and checks it can be read and written; returns its real path. */
+/**
+ * Creates the served folder if missing and checks it can be read and written, and opened without
+ * races on this system (Linux `/proc/self/fd`); returns its real path.
+ */
 export async function prepareRoot(root: string): Promise<string> {
   const absolute = resolve(root);
   const existing = await stat(absolute).catch(() => undefined);
@@ -21,5 +25,7 @@ export async function prepareRoot(root: string): Promise<string> {
   } catch {
     throw new Error(`the folder ${absolute} cannot be read and written by this user`);
   }
-  return realpath(absolute);
+  const real = await realpath(absolute);
+  await assertSafeOpenSupported(real);
+  return real;
 }
