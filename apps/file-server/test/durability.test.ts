@@ -1,4 +1,6 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +42,40 @@ function postAndForget(url: string, token: string, message: unknown): Promise<vo
   });
 }
 
+/**
+ * Kills the server with -9 once its write to `folder` is under way: a temporary file holds more
+ * than `from` bytes and at least a mebibyte less than `total`. The server is stopped (SIGSTOP)
+ * while the folder is looked at and runs only between two looks, so the moment cannot slip by
+ * between a look and the kill. Returns the temporary file and its size when killed, or
+ * `undefined` when the write was answered first (the server ran past the window; not a kill).
+ */
+async function killMidWrite(
+  child: ChildProcess,
+  answered: () => boolean,
+  folder: string,
+  from: number,
+  total: number,
+): Promise<{ name: string; size: number } | undefined> {
+  const pid = child.pid!;
+  const deadline = Date.now() + 30_000;
+  try {
+    while (Date.now() < deadline && !answered()) {
+      await new Promise((resolve) => setImmediate(resolve));
+      process.kill(pid, 'SIGSTOP');
+      const names = readdirSync(folder).filter((name) => name.startsWith('.portcullis-write-'));
+      for (const name of names) {
+        const size = statSync(join(folder, name), { throwIfNoEntry: false })?.size ?? 0;
+        if (size > from && size < total - MIB) return { name, size };
+      }
+      process.kill(pid, 'SIGCONT');
+    }
+    if (answered()) return undefined;
+    throw new Error('no write was seen under way');
+  } finally {
+    process.kill(pid, 'SIGKILL');
+  }
+}
+
 /** The file is whole: one letter throughout, at that letter's full size. */
 function wholeVersion(data: string, sizes: Record<string, number>): string | undefined {
   const letter = data[0];
@@ -54,40 +90,63 @@ describe('writes are atomic', () => {
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 
-  it('leaves the old content or the new, never a part, when the server is killed with -9 during large writes', async () => {
+  it('leaves the old content, never a part, when the server is killed with -9 in the middle of large writes', async () => {
     const target = join(root, 'big.txt');
     const sizes: Record<string, number> = { A: 4 * MIB };
     await writeFile(target, content('A', sizes.A!));
-    const delays = [5, 40, 80, 120, 160, 220, 300, 450];
-    const outcomes: string[] = [];
-    for (const [index, delay] of delays.entries()) {
+    /** How far each write has gone when it is killed: a share of its bytes on disk. */
+    const progress = [0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.25];
+    const landed: string[] = [];
+    let current = 'A';
+    let missed = 0;
+    for (const [index, share] of progress.entries()) {
       const letter = String.fromCharCode(66 + index);
-      sizes[letter] = (5 + (index % 3)) * MIB;
-      const server = await runCli(['--port', '0', '--root', root]);
-      const write = postAndForget(server.url, server.tokens.readWrite, {
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: {
-          name: 'write_file',
-          arguments: { path: 'big.txt', content: content(letter, sizes[letter]!) },
-        },
-      });
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      server.child.kill('SIGKILL');
-      await server.exited;
-      await write;
-      const version = wholeVersion(await readFile(target, 'utf8'), sizes);
-      expect(version, `after kill ${index + 1} (${delay} ms)`).toBeDefined();
-      outcomes.push(version!);
+      const size = (8 + (index % 3)) * MIB;
+      sizes[letter] = size;
+      let seen: { name: string; size: number } | undefined;
+      while (!seen) {
+        const server = await runCli(['--port', '0', '--root', root]);
+        let answered = false;
+        const write = postAndForget(server.url, server.tokens.readWrite, {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: {
+            name: 'write_file',
+            arguments: { path: 'big.txt', content: content(letter, size) },
+          },
+        }).then(() => {
+          answered = true;
+        });
+        seen = await killMidWrite(
+          server.child,
+          () => answered,
+          root,
+          Math.floor(size * share),
+          size,
+        );
+        await server.exited;
+        await write;
+        if (!seen) {
+          missed += 1;
+          expect(missed, 'writes that finished before they could be killed').toBeLessThan(8);
+          current = letter;
+          expect(wholeVersion(await readFile(target, 'utf8'), sizes)).toBe(current);
+        }
+      }
+      const left = await stat(join(root, seen.name));
+      expect(left.size, `kill ${index + 1} landed before the write finished`).toBeLessThan(size);
+      expect(left.size).toBeGreaterThanOrEqual(seen.size);
+      expect(wholeVersion(await readFile(target, 'utf8'), sizes), `after kill ${index + 1}`).toBe(
+        current,
+      );
+      landed.push(`${Math.round((left.size / size) * 100)}%`);
+      await rm(join(root, seen.name));
     }
-    const names = await readdir(root);
-    const interrupted = names.filter((name) => name.startsWith('.portcullis-write-')).length;
     console.log(
-      `kill -9 during writes: versions on disk after each kill: ${outcomes.join(' ')}; ${interrupted} kill(s) landed inside a write (temporary file left, target intact)`,
+      `kill -9 during writes: ${landed.length} kills, each mid-write, with this share of the temporary file written: ${landed.join(' ')}; the target was whole each time (${missed} write(s) finished before a kill and were retried)`,
     );
-    const visible = names.filter((name) => !name.startsWith('.portcullis-write-'));
-    expect(visible).toEqual(['big.txt']);
+    expect(await readdir(root)).toEqual(['big.txt']);
   }, 120_000);
 
   describe('with one server', () => {
