@@ -25,6 +25,8 @@ export interface ConnectionLimits {
   maxBufferedBytes: number;
   /** How long after the token's expiry the connection waits for a re-authentication. */
   reauthGraceMs: number;
+  /** Messages being read or answered at once; past it, reading pauses. */
+  maxInFlight: number;
 }
 
 /** One accepted WebSocket connection serving MCP. */
@@ -62,12 +64,39 @@ export function serveConnection(
   let ended = false;
   let expiryTimer: NodeJS.Timeout | undefined;
 
+  /** Frames received and not yet handed to the server. */
+  let unread = 0;
+  /** The message waiting for the server to answer one of the requests in flight. */
+  let waitingForRoom: (() => void) | undefined;
+  /**
+   * At most `maxInFlight` requests of this connection are with the server at once; the next
+   * message waits for an answer to go out, and while messages wait, the socket is not read, so
+   * the rest stays in the client's socket (TCP backpressure) rather than in this process.
+   */
+  const pace = () => {
+    const full = (channel?.pending ?? 0) >= limits.maxInFlight;
+    if (!full && waitingForRoom) {
+      waitingForRoom();
+      waitingForRoom = undefined;
+    }
+    const backlog = unread >= limits.maxInFlight;
+    if (backlog && !socket.isPaused) socket.pause();
+    else if (!backlog && socket.isPaused) socket.resume();
+  };
+  const room = () =>
+    (channel?.pending ?? 0) < limits.maxInFlight || ended
+      ? undefined
+      : new Promise<void>((resolve) => {
+          waitingForRoom = resolve;
+        });
+
   const send = (message: unknown) => {
     if (socket.readyState !== socket.OPEN) return;
     socket.send(JSON.stringify(message));
     if (socket.bufferedAmount > limits.maxBufferedBytes) {
       connection.close(CloseCode.SlowConsumer, 'send buffer exceeded: the client reads too slowly');
     }
+    if (!('method' in (message as object))) pace();
   };
   const sink: MessageSink = { send };
 
@@ -172,6 +201,8 @@ export function serveConnection(
     if (decision.kind === 'refuse') send(decision.reply);
     if (decision.kind !== 'dispatch') return;
     const target = channel ?? (await open(decision.era));
+    await room();
+    if (ended) return;
     target?.dispatch(classified.message as JSONRPCMessage, { auth, sink });
   }
 
@@ -185,6 +216,8 @@ export function serveConnection(
       return;
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
+    unread += 1;
+    pace();
     queue = queue
       .then(() => handle(text))
       .catch((error: unknown) => {
@@ -192,6 +225,10 @@ export function serveConnection(
           { err: error instanceof Error ? error.message : String(error) },
           'websocket message failed',
         );
+      })
+      .finally(() => {
+        unread -= 1;
+        pace();
       });
   });
   socket.on('error', (error) => {
@@ -203,6 +240,8 @@ export function serveConnection(
   socket.once('close', () => {
     ended = true;
     clearTimeout(expiryTimer);
+    waitingForRoom?.();
+    waitingForRoom = undefined;
     const closing = channel;
     channel = undefined;
     if (closing) {

@@ -27,6 +27,12 @@ export interface WebSocketOptions extends OriginPolicyOptions {
   maxConnections?: number;
   /** A client whose send buffer grows past this is dropped (close 4408). Default 4 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * Most requests of one connection being read or answered at once; past it, the server stops
+   * reading that connection until answers go out, so one connection's flood cannot starve the
+   * others. Default 32.
+   */
+  maxInFlightPerConnection?: number;
   /** Ping interval; a peer that missed the previous pong is dropped. Default 30 s. */
   heartbeatMs?: number;
   /** How long after its token expires a connection may re-authenticate before 4401. Default 30 s. */
@@ -87,6 +93,7 @@ export function attachWebSocketServer(
   const maxConnections = options.maxConnections ?? 1000;
   const limits = {
     maxBufferedBytes: options.maxBufferedBytes ?? 4 << 20,
+    maxInFlight: options.maxInFlightPerConnection ?? 32,
     reauthGraceMs: options.reauthGraceMs ?? 30_000,
   };
   const wss = new WebSocketServer({

@@ -25,6 +25,9 @@ import {
   WebSocketUpgradeError,
 } from '../src/index.js';
 
+let running = 0;
+let mostAtOnce = 0;
+
 const registry = createRegistry({
   tools: [
     defineTool({
@@ -45,11 +48,14 @@ const registry = createRegistry({
     }),
     defineTool({
       name: 'slow',
-      description: 'Sleeps.',
+      description: 'Sleeps, counting how many sleep at once.',
       scopes: [],
       input: z.object({ ms: z.number() }),
       handler: async ({ ms }) => {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
         await new Promise((resolve) => setTimeout(resolve, ms));
+        running -= 1;
         return { content: [{ type: 'text', text: `slept ${ms}` }] };
       },
     }),
@@ -449,6 +455,37 @@ describe('MCP over WebSocket', () => {
     expect(statuses.filter((status) => status === 101)).toHaveLength(1);
     expect(statuses.filter((status) => status === 503)).toHaveLength(7);
     for (const socket of sockets) socket.terminate();
+  });
+
+  it('reads a flooding connection only as fast as it is answered, while others are served', async () => {
+    const server = await serve({ maxInFlightPerConnection: 4 });
+    const token = await as.mintToken({ audience: server.resource, scopes: ['files:read'] });
+    const flooder = await raw(server.url, token);
+    const answered = new Promise<void>((resolve) => {
+      let count = 0;
+      flooder.on('message', () => {
+        count += 1;
+        if (count === 400) resolve();
+      });
+    });
+    mostAtOnce = 0;
+    for (let id = 1; id <= 400; id += 1)
+      flooder.send(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: 'slow', arguments: { ms: 2 } },
+        }),
+      );
+    const other = await connect(new WebSocketClientTransport(server.url, { token }));
+    expect(text(await other.callTool({ name: 'read_file', arguments: { path: 'b' } }))).toBe(
+      'dev-user read b',
+    );
+    await answered;
+    expect(mostAtOnce).toBeGreaterThan(0);
+    expect(mostAtOnce).toBeLessThanOrEqual(4);
+    flooder.close();
   });
 
   it('lets a call in flight finish on shutdown, then closes with 1001', async () => {
