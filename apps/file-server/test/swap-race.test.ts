@@ -73,9 +73,12 @@ describe('a folder swapped with a link to the outside while tools run', () => {
     while (!output.startsWith('ready')) await new Promise((resolve) => setTimeout(resolve, 5));
 
     const tally = { reads: 0, readsInside: 0, readsOutside: 0, writes: 0, writesDone: 0 };
-    const deadline = Date.now() + 3000;
+    /** At least 3 s and 2,000 reads; at most 20 s on a slow machine. */
+    const started = Date.now();
+    const going = () =>
+      Date.now() - started < 20_000 && (Date.now() - started < 3000 || tally.reads < 2000);
     const worker = async (index: number) => {
-      while (Date.now() < deadline) {
+      while (going()) {
         if (index % 2 === 0) {
           const result = await client.callTool({
             name: 'read_file',
@@ -107,12 +110,12 @@ describe('a folder swapped with a link to the outside while tools run', () => {
     );
 
     expect(swaps).toBeGreaterThan(1000);
-    expect(tally.reads).toBeGreaterThan(1000);
+    expect(tally.reads).toBeGreaterThanOrEqual(2000);
     expect(tally.readsInside, 'some reads found the real folder').toBeGreaterThan(0);
     expect(tally.readsInside, 'some reads met the link or a gap').toBeLessThan(tally.reads);
     expect(tally.writesDone, 'some writes found the real folder').toBeGreaterThan(0);
     expect(tally.readsOutside).toBe(0);
     expect(landedOutside).toEqual([]);
     expect(leftBehind).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 });
