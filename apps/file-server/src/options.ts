@@ -18,6 +18,8 @@ export interface FileServerOptions {
   tlsCert?: string;
   tlsKey?: string;
   allowInsecureHttp: boolean;
+  /** Requests per minute one identity may make, on every transport together; `undefined`: no limit. */
+  rateLimitPerMinute: number | undefined;
   help: boolean;
 }
 
@@ -81,6 +83,12 @@ const FLAGS = {
     type: 'string',
     env: 'FILE_SERVER_TLS_KEY',
     help: 'the private key of --tls-cert (PEM file)',
+  },
+  'rate-limit': {
+    type: 'string',
+    env: 'FILE_SERVER_RATE_LIMIT',
+    help: 'requests per minute per identity (issuer, subject, client), as a burst and a steady rate; off to turn it off',
+    default: '600',
   },
   'allow-insecure-http': {
     type: 'boolean',
@@ -149,6 +157,15 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
   if (text('issuer') && text('casdoor')) throw new Error('give --issuer or --casdoor, not both');
   if (Boolean(text('tls-cert')) !== Boolean(text('tls-key')))
     throw new Error('--tls-cert and --tls-key go together');
+  const rateLimit = text('rate-limit')!;
+  const rateLimitPerMinute = rateLimit === 'off' ? undefined : Number(rateLimit);
+  if (
+    rateLimitPerMinute !== undefined &&
+    !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute >= 1)
+  )
+    throw new Error(
+      `--rate-limit must be a whole number of requests per minute or off, not ${rateLimit}`,
+    );
   return {
     root: text('root')!,
     host: text('host')!,
@@ -162,6 +179,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
     tlsCert: text('tls-cert'),
     tlsKey: text('tls-key'),
     allowInsecureHttp: flag('allow-insecure-http'),
+    rateLimitPerMinute,
     help: values.help === true,
   };
 }

@@ -5,6 +5,7 @@ import {
   casdoorEndpoints,
   casdoorScopeImplications,
   createJwtVerifier,
+  createMemoryRateLimiter,
   createPortcullis,
   createRegistry,
   createScopePolicy,
@@ -100,6 +101,10 @@ export function createFilePortcullis(
       onWarning: (message) => logger.warn(message),
     }),
     authorizationServers: [trust.issuer],
+    rateLimiter:
+      options.rateLimitPerMinute === undefined
+        ? undefined
+        : createMemoryRateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000 }),
     audit: (event) => logger.info({ audit: event }, event.type),
     logger: {
       debug: (fields, message) => logger.debug(fields, message),

@@ -32,6 +32,7 @@ describe('the command line', () => {
       '--tls-cert',
       '--tls-key',
       '--allow-insecure-http',
+      '--rate-limit',
     ]) {
       expect(stdout).toContain(flag);
     }
