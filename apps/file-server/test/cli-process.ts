@@ -4,14 +4,41 @@ import { fileURLToPath } from 'node:url';
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 /** How tests run the CLI from its TypeScript source, without a build. */
-export const CLI_COMMAND = [
+const CLI_COMMAND = [
   process.execPath,
   '--conditions=@portcullis/source',
   '--import',
   'tsx',
   cli,
 ] as const;
-export const CLI_CWD = cwd;
+const CLI_CWD = cwd;
+
+/**
+ * How an MCP client starts the file server on stdio, trusting `server`'s issuer and serving
+ * `root`, with `token` in the environment: the parameters of an SDK `StdioClientTransport`.
+ */
+export function stdioServerParameters(
+  server: Pick<CliProcess, 'issuer' | 'url'>,
+  root: string,
+  token: string,
+) {
+  return {
+    command: CLI_COMMAND[0],
+    args: [
+      ...CLI_COMMAND.slice(1),
+      '--stdio',
+      '--issuer',
+      server.issuer,
+      '--resource',
+      server.url,
+      '--root',
+      root,
+    ],
+    env: { PATH: process.env.PATH ?? '', MCP_ACCESS_TOKEN: token },
+    cwd: CLI_CWD,
+    stderr: 'pipe' as const,
+  };
+}
 
 /** A file server running as a real child process, with what its banner printed. */
 export interface CliProcess {

@@ -9,7 +9,7 @@ import {
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { WebSocketClientTransport } from '@portcullis/websocket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_COMMAND, CLI_CWD, type CliProcess, runCli } from './cli-process.js';
+import { type CliProcess, runCli, stdioServerParameters } from './cli-process.js';
 
 const MODERN = '2026-07-28';
 const text = (result: object) => (result as { content: Array<{ text: string }> }).content[0]!.text;
@@ -34,23 +34,7 @@ describe('the file server to the official v2 client pinned to 2026-07-28, on all
         requestInit: { headers: { authorization: `Bearer ${token}` } },
       }),
     WebSocket: (token) => new WebSocketClientTransport(server.websocketUrl, { token }),
-    stdio: (token) =>
-      new StdioClientTransport({
-        command: CLI_COMMAND[0]!,
-        args: [
-          ...CLI_COMMAND.slice(1),
-          '--stdio',
-          '--issuer',
-          server.issuer,
-          '--resource',
-          server.url,
-          '--root',
-          root,
-        ],
-        env: { PATH: process.env.PATH ?? '', MCP_ACCESS_TOKEN: token },
-        cwd: CLI_CWD,
-        stderr: 'pipe',
-      }),
+    stdio: (token) => new StdioClientTransport(stdioServerParameters(server, root, token)),
   };
   const pinned = () =>
     new Client(

@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { WebSocketClientTransport } from '@portcullis/websocket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_COMMAND, CLI_CWD, type CliProcess, runCli } from './cli-process.js';
+import { type CliProcess, runCli, stdioServerParameters } from './cli-process.js';
 
 const text = (result: object) => (result as { content: Array<{ text: string }> }).content[0]!.text;
 const structured = (result: object) =>
@@ -34,23 +34,7 @@ describe('the file server end to end, on all three transports', () => {
         requestInit: { headers: { authorization: `Bearer ${token}` } },
       }),
     WebSocket: (token) => new WebSocketClientTransport(server.websocketUrl, { token }),
-    stdio: (token) =>
-      new StdioClientTransport({
-        command: CLI_COMMAND[0],
-        args: [
-          ...CLI_COMMAND.slice(1),
-          '--stdio',
-          '--issuer',
-          server.issuer,
-          '--resource',
-          server.url,
-          '--root',
-          root,
-        ],
-        env: { PATH: process.env.PATH ?? '', MCP_ACCESS_TOKEN: token },
-        cwd: CLI_CWD,
-        stderr: 'pipe',
-      }),
+    stdio: (token) => new StdioClientTransport(stdioServerParameters(server, root, token)),
   };
 
   for (const [name, transportFor] of Object.entries(transports)) {

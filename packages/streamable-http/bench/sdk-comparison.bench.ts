@@ -14,6 +14,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, bench, describe } from 'vitest';
 import { z } from 'zod';
 import { startHttpServer } from '../src/index.js';
+import { openLegacySession } from './legacy-session.js';
 import { type RunningStack, startSdkV1Stack, startSdkV2Stack } from './sdk-stacks.js';
 
 /**
@@ -126,33 +127,6 @@ const modernHeaders = {
   'mcp-name': 'read_file',
 };
 
-/** Opens a 2025 session with `initialize` and returns the headers that name it. */
-async function session(url: string, authorization: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      authorization,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-11-25',
-        capabilities: {},
-        clientInfo: { name: 'bench', version: '1' },
-      },
-    }),
-  });
-  await response.text();
-  return {
-    'mcp-session-id': response.headers.get('mcp-session-id') ?? '',
-    'mcp-protocol-version': '2025-11-25',
-  };
-}
-
 async function measure(
   label: string,
   stack: RunningStack,
@@ -197,7 +171,7 @@ describe('tools/call throughput: Portcullis in both eras beside the official SDK
     'Portcullis, 2025 request, one session',
     async () => {
       const authorization = `Bearer ${await tokenFor(stacks.portcullisStateful.url)}`;
-      const headers = await session(stacks.portcullisStateful.url, authorization);
+      const headers = await openLegacySession(stacks.portcullisStateful.url, authorization);
       await measure('Portcullis 2025 session', stacks.portcullisStateful, legacyCall, headers);
     },
     once,
@@ -221,7 +195,7 @@ describe('tools/call throughput: Portcullis in both eras beside the official SDK
     'SDK v1 Express, one session',
     async () => {
       const authorization = `Bearer ${await tokenFor(stacks.sdkV1Stateful.url)}`;
-      const headers = await session(stacks.sdkV1Stateful.url, authorization);
+      const headers = await openLegacySession(stacks.sdkV1Stateful.url, authorization);
       await measure('SDK v1 session', stacks.sdkV1Stateful, legacyCall, headers);
     },
     once,

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { startAuthorizationServer } from '@portcullis/testing';
 import { afterAll, bench, describe } from 'vitest';
 import { startProtectedServer } from '../test/fixtures.js';
+import { openLegacySession } from './legacy-session.js';
 
 /**
  * Tool calls per second through the whole stack (Koa, authentication with the verified-token
@@ -33,29 +34,9 @@ const statelessHeaders = {
   authorization: `Bearer ${await as.mintToken({ audience: stateless.url, scopes: ['files:read'] })}`,
 };
 const statefulToken = await as.mintToken({ audience: stateful.url, scopes: ['files:read'] });
-const init = await fetch(stateful.url, {
-  method: 'POST',
-  headers: {
-    authorization: `Bearer ${statefulToken}`,
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-  },
-  body: JSON.stringify({
-    jsonrpc: '2.0',
-    id: 0,
-    method: 'initialize',
-    params: {
-      protocolVersion: '2025-11-25',
-      capabilities: {},
-      clientInfo: { name: 'bench', version: '1' },
-    },
-  }),
-});
-await init.text();
 const statefulHeaders = {
   authorization: `Bearer ${statefulToken}`,
-  'mcp-session-id': init.headers.get('mcp-session-id')!,
-  'mcp-protocol-version': '2025-11-25',
+  ...(await openLegacySession(stateful.url, `Bearer ${statefulToken}`)),
 };
 
 async function measure(label: string, url: string, headers: Record<string, string>) {
