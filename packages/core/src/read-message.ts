@@ -12,9 +12,17 @@ export type ReadMessage =
       kind: 'refused';
       /** The error response to send back. */
       reply: ReturnType<typeof errorResponse>;
-      /** Whether the text was a broken notification, which JSON-RPC leaves unanswered. */
+      /** Whether the text was a broken notification (no `id` member), which JSON-RPC leaves unanswered. */
       notification: boolean;
     };
+
+/**
+ * Whether a refused message was a notification (a `method` and no `id` member), which JSON-RPC
+ * leaves unanswered. A request whose id is invalid (`{}`, `1.5`, `null`) is not one: it is
+ * answered with an error whose id is `null`, as JSON-RPC 2.0 §5 says.
+ */
+const meantAsNotification = (value: unknown): boolean =>
+  value !== null && typeof value === 'object' && 'method' in value && !('id' in value);
 
 /**
  * Reads one JSON-RPC message from the text of a line (stdio) or a frame (WebSocket): invalid
@@ -56,7 +64,6 @@ export function readMessage(text: string, unit: string, transport: string): Read
       JsonRpcErrorCode.InvalidRequest,
       `Invalid Request: ${classified.reason}`,
     ),
-    notification:
-      classified.id === null && (value as { method?: unknown } | null)?.method !== undefined,
+    notification: meantAsNotification(value),
   };
 }
