@@ -32,6 +32,15 @@ export interface ChallengeContext {
 /** JSON-RPC error code of authentication and authorization failures (Casdoor's choice). */
 export const UNAUTHORIZED_ERROR_CODE = -32001;
 
+/**
+ * `Retry-After` as delta-seconds (RFC 9110 §10.2.3): a whole number of at least 1, at most
+ * 2^31 (where §1.2.2 lets recipients cap it), whatever a rate limiter returned (`NaN`: 1).
+ */
+function deltaSeconds(seconds: number | undefined): string {
+  const whole = Math.ceil(seconds ?? 1);
+  return String(Number.isNaN(whole) ? 1 : Math.min(Math.max(1, whole), 2 ** 31));
+}
+
 const unionOf = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
 
 /**
@@ -110,7 +119,7 @@ export function createChallenge(error: AuthError, context: ChallengeContext): Ch
     case 'rate_limited':
       return answer(
         429,
-        { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1))) },
+        { 'retry-after': deltaSeconds(error.retryAfterSeconds) },
         -32000,
         'Too many requests',
         error.message,
