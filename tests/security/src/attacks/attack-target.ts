@@ -17,7 +17,9 @@ export type ToolOutcome =
   /** No tool, resource or prompt handler ran (the default). */
   | 'none'
   /** Handlers may have run, but each reported an error result. */
-  | 'failed';
+  | 'failed'
+  /** Handlers may have run (a legitimate call made alongside the attack). */
+  | 'any';
 
 /** The real file server under attack, with its embedded development authorization server. */
 export interface AttackTarget {
@@ -98,7 +100,8 @@ export async function startAttackTarget(args: readonly string[] = []): Promise<A
       expect([await treeDigest(root), await treeDigest(outside)]).toEqual(before);
       const ran = written.filter((line) => line.msg === 'access_allowed');
       if (tools === 'none') expect(ran).toEqual([]);
-      else for (const line of ran) expect((line.audit as { failed?: boolean }).failed).toBe(true);
+      else if (tools === 'failed')
+        for (const line of ran) expect((line.audit as { failed?: boolean }).failed).toBe(true);
       expect(written.filter((line) => Number(line.level) >= 50)).toEqual([]);
       const text = log.text();
       expect(text).not.toContain(OUTSIDE_SECRET);

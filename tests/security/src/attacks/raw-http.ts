@@ -5,6 +5,8 @@ export interface RawExchange {
   /** The status code of every answer seen on the connection, in order. */
   statuses: number[];
   text: string;
+  /** The first answer's body, parsed as JSON when it is JSON. */
+  body: unknown;
   /** Whether the server closed the connection before `waitMs` ran out. */
   closedByServer: boolean;
 }
@@ -30,7 +32,7 @@ export function rawExchange(
       const statuses = [...text.matchAll(/^HTTP\/1\.[01] (\d{3}) /gm)].map((match) =>
         Number(match[1]),
       );
-      resolve({ statuses, text, closedByServer });
+      resolve({ statuses, text, body: firstBody(text), closedByServer });
     };
     const timer = setTimeout(() => finish(false), waitMs);
     socket.on('data', (chunk) => chunks.push(chunk));
@@ -63,4 +65,18 @@ export function rawRequest(
   if (!headers.some(([name]) => name.toLowerCase() === 'host')) lines.push(`Host: ${host}`);
   for (const [name, value] of headers) lines.push(`${name}: ${value}`);
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+function firstBody(text: string): unknown {
+  const start = text.indexOf('\r\n\r\n');
+  if (start === -1) return undefined;
+  const rest = text.slice(start + 4);
+  const end = rest.search(/HTTP\/1\.[01] \d{3} /);
+  try {
+    return JSON.parse(
+      Buffer.from(end === -1 ? rest : rest.slice(0, end), 'latin1').toString('utf8'),
+    );
+  } catch {
+    return undefined;
+  }
 }

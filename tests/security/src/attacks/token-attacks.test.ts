@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type AuthorizationServer,
   generateSigningKey,
@@ -526,16 +528,19 @@ describe('token attacks on Streamable HTTP (T-…)', () => {
     await arsenal.rogue?.close();
   });
 
-  it('control: the same write with a valid token changes the folder', async () => {
-    const answer = await post(
-      arsenal.target.server.url,
-      WRITE_PWNED,
-      mcpHeaders(arsenal.target.tokens.readWrite),
-    );
-    expect(answer.status).toBe(200);
-    await expect(arsenal.target.unharmed(async () => {})).resolves.toBeDefined();
-    const { rm } = await import('node:fs/promises');
-    await rm(`${arsenal.target.root}/pwned.txt`);
+  it('control: the same write with a valid token does harm, and the harness sees it', async () => {
+    const { target } = arsenal;
+    await expect(
+      target.unharmed(async () => {
+        const answer = await post(
+          target.server.url,
+          WRITE_PWNED,
+          mcpHeaders(target.tokens.readWrite),
+        );
+        expect(answer.status).toBe(200);
+      }),
+    ).rejects.toThrow();
+    await rm(join(target.root, 'pwned.txt'));
   });
 
   it.each(CASES)(
