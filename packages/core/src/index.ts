@@ -57,6 +57,8 @@ export {
 } from './http-route.js';
 export {
   createIntrospectionVerifier,
+  type IntrospectionCacheEntry,
+  type IntrospectionCacheStore,
   type IntrospectionVerifierOptions,
 } from './introspection-verifier.js';
 export {

@@ -14,6 +14,23 @@ import { LruCache } from './lru-cache.js';
 import { tokenHash } from './token-hash.js';
 import type { TokenVerifier } from './token-verifier.js';
 
+/**
+ * Where active introspection answers are kept, e.g. shared by every instance behind a load
+ * balancer (Redis). Keys are SHA-256 hashes of tokens; the token itself is never stored. Each
+ * entry must be forgotten at `expiresAtMs`, so a revoked token is refused everywhere once its
+ * entry lapses. A `get` that throws counts as a miss: the authorization server is asked.
+ */
+export interface IntrospectionCacheStore {
+  get(key: string): Promise<IntrospectionCacheEntry | undefined>;
+  set(key: string, entry: IntrospectionCacheEntry): Promise<void>;
+}
+
+/** An active introspection answer and when it stops being reused (ms since the epoch). */
+export interface IntrospectionCacheEntry {
+  answer: Record<string, unknown>;
+  expiresAtMs: number;
+}
+
 /** Options for {@link createIntrospectionVerifier}. */
 export interface IntrospectionVerifierOptions {
   /** The issuer whose tokens these are; also checked against the answer's `iss` when present. */
@@ -31,6 +48,11 @@ export interface IntrospectionVerifierOptions {
   cacheSeconds?: number;
   /** Most answers remembered. Default 10 000. */
   maxCacheEntries?: number;
+  /**
+   * A store shared with other instances, consulted after this process's own cache and filled
+   * with each active answer (until the same expiry), so one introspection serves them all.
+   */
+  cacheStore?: IntrospectionCacheStore;
   /** Longest token accepted, in characters. Default 8192. */
   maxTokenLength?: number;
   scopeMapper?: ScopeMapper;
@@ -113,7 +135,9 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
       const cached = cache.get(key, now());
       if (cached) return cached;
 
-      const answer = await introspect(token);
+      const shared = await options.cacheStore?.get(key).catch(() => undefined);
+      const live = shared && shared.expiresAtMs > now() ? shared : undefined;
+      const answer = live?.answer ?? (await introspect(token));
       if (answer.active !== true) throw invalidToken('token is not active');
       const issuer = answer.iss ?? options.issuer;
       if (issuer !== options.issuer) {
@@ -137,7 +161,9 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
         audiences,
         scopeMapper,
       );
-      cache.set(key, auth, Math.min(answer.exp * 1000, now() + cacheMs));
+      const expiresAtMs = Math.min(answer.exp * 1000, live?.expiresAtMs ?? now() + cacheMs);
+      cache.set(key, auth, expiresAtMs);
+      if (!live) await options.cacheStore?.set(key, { answer, expiresAtMs }).catch(() => undefined);
       return auth;
     },
   };

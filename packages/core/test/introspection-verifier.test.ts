@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthError,
   createIntrospectionVerifier,
+  type IntrospectionCacheEntry,
   type IntrospectionVerifierOptions,
 } from '../src/index.js';
 import { createClock } from './helpers.js';
@@ -95,6 +96,34 @@ describe('introspection (RFC 7662) against a real authorization server', () => {
     expect(as.requestCount(new URL(as.introspectionEndpoint).pathname) - before).toBe(2);
     clock.advance(2 * 3600_000);
     await expect(verifier.verify(token)).rejects.toThrow('token has expired');
+  });
+
+  it('shares answers through a cache store, until the first answer lapses; a failing store is a miss', async () => {
+    const clock = createClock();
+    const entries = new Map<string, IntrospectionCacheEntry>();
+    const store = {
+      get: async (key: string) => entries.get(key),
+      set: async (key: string, entry: IntrospectionCacheEntry) => void entries.set(key, entry),
+    };
+    const path = new URL(as.introspectionEndpoint).pathname;
+    const token = await opaqueToken('files:read');
+    const before = as.requestCount(path);
+    await verifierFor({ cacheSeconds: 30, now: clock.now, cacheStore: store }).verify(token);
+    expect([...entries.values()][0]?.expiresAtMs).toBe(clock.now() + 30_000);
+    expect(JSON.stringify([...entries.entries()])).not.toContain(token);
+    clock.advance(10_000);
+    const other = verifierFor({ cacheSeconds: 30, now: clock.now, cacheStore: store });
+    expect((await other.verify(token)).scopes).toEqual(['files:read']);
+    expect(as.requestCount(path) - before).toBe(1);
+    clock.advance(20_000);
+    await other.verify(token);
+    expect(as.requestCount(path) - before).toBe(2);
+    const broken = {
+      get: async () => Promise.reject(new Error('store down')),
+      set: async () => Promise.reject(new Error('store down')),
+    };
+    await verifierFor({ cacheStore: broken }).verify(token);
+    expect(as.requestCount(path) - before).toBe(3);
   });
 
   it('fails closed when the authorization server is unreachable', async () => {
