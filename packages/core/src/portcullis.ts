@@ -13,7 +13,7 @@ import {
 } from './protected-resource-metadata.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Registry, TargetedRequest } from './registry.js';
-import { createResourceUpdates } from './resource-updates.js';
+import { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
 import {
   type CacheHintOptions,
   createServerFactory,
@@ -39,6 +39,12 @@ export interface PortcullisOptions {
   cache?: CachingVerifierOptions | false;
   audit?: AuditSink;
   rateLimiter?: RateLimiter;
+  /**
+   * Where resource updates are announced. Default in this process only; behind a load
+   * balancer, a hub shared by every instance (e.g. over Redis pub/sub), so a listener on one
+   * instance hears an update made through another.
+   */
+  resourceUpdates?: ResourceUpdates;
   logger?: Logger;
   /** Optional `realm` of challenges. */
   realm?: string;
@@ -147,7 +153,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     }
   };
 
-  const resourceUpdates = createResourceUpdates();
+  const resourceUpdates = options.resourceUpdates ?? createResourceUpdates();
 
   const limit = async (auth: AuthInfo, transport?: string) => {
     if (!options.rateLimiter) return;

@@ -6,7 +6,7 @@ export interface ResourceUpdates {
   listen(listener: (uri: string) => void): () => void;
 }
 
-/** Creates the hub of resource-update notifications shared by every server instance. */
+/** Creates the in-process hub of resource-update notifications, shared by the servers of one process. */
 export function createResourceUpdates(): ResourceUpdates {
   const listeners = new Set<(uri: string) => void>();
   return {
