@@ -124,6 +124,30 @@ class ModernChannelTransport extends PerRequestHTTPServerTransport implements Ch
   }
 }
 
+const SUBSCRIPTION_ID_KEY = 'io.modelcontextprotocol/subscriptionId';
+
+/**
+ * `message` with the request id the server echoes in `_meta` (a `subscriptions/listen`
+ * stream's subscription id, in its notifications and its final result) turned back from the
+ * channel's internal id into the client's own.
+ */
+function withClientIds(
+  message: JSONRPCMessage | Record<string, unknown>,
+  field: 'params' | 'result',
+  internalId: RequestId | undefined,
+  clientId: RequestId,
+): JSONRPCMessage {
+  const holder = (message as Record<string, { _meta?: Record<string, unknown> } | undefined>)[
+    field
+  ];
+  if (internalId === undefined || holder?._meta?.[SUBSCRIPTION_ID_KEY] !== internalId)
+    return message as JSONRPCMessage;
+  return {
+    ...message,
+    [field]: { ...holder, _meta: { ...holder._meta, [SUBSCRIPTION_ID_KEY]: clientId } },
+  } as JSONRPCMessage;
+}
+
 /** Options for {@link createServerChannel}. */
 export interface ServerChannelOptions {
   /** Shown to handlers as the session id (2025-era stateful sessions). */
@@ -251,7 +275,15 @@ export async function createServerChannel(
     const isResponse = !('method' in record) && 'id' in record;
     if (isResponse) {
       const entry = forget(record.id as number);
-      if (entry) entry.sink.send({ ...record, id: entry.originalId } as JSONRPCMessage);
+      if (entry)
+        entry.sink.send(
+          withClientIds(
+            { ...record, id: entry.originalId },
+            'result',
+            record.id as RequestId,
+            entry.originalId,
+          ),
+        );
       return;
     }
     const related =
@@ -267,7 +299,10 @@ export async function createServerChannel(
         serverRequests.delete(serverRequests.keys().next().value as string);
       message = { ...record, id } as JSONRPCMessage;
     }
-    if (related) related.sink.send(message);
+    if (related)
+      related.sink.send(
+        withClientIds(message, 'params', options?.relatedRequestId, related.originalId),
+      );
     else channel.onUnrelated?.(message);
   };
 

@@ -23,6 +23,8 @@ export interface Exchange {
   heartbeatMs: number;
   /** The HTTP status of a JSON answer that is a JSON-RPC error with `code`. */
   errorStatus: (code: number) => number;
+  /** Where open `subscriptions/listen` streams are kept while open, so shutdown can end them. */
+  listenStreams: Set<ServerResponse>;
 }
 
 const MODERN_SSE_HEADERS = { ...SSE_HEADERS, 'x-accel-buffering': 'no' } as const;
@@ -63,6 +65,7 @@ export function answerExchange(message: PostedMessage, exchange: Exchange): Prom
     const finish = () => {
       answered = true;
       clearInterval(heartbeat);
+      exchange.listenStreams.delete(res);
       resolve();
     };
     const sink: MessageSink = {
@@ -88,7 +91,10 @@ export function answerExchange(message: PostedMessage, exchange: Exchange): Prom
       channel.release(sink);
       finish();
     });
-    if (listening) openStream();
+    if (listening) {
+      openStream();
+      exchange.listenStreams.add(res);
+    }
     channel.dispatch(message, { auth, sink });
   });
 }

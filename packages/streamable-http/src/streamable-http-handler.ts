@@ -22,6 +22,7 @@ import {
   type Portcullis,
   type RequestId,
   requestHost,
+  requestUrl,
   routeHttpPost,
   type ServerChannel,
   supportedProtocolVersions,
@@ -33,7 +34,12 @@ import { BodyTooLargeError, readBody } from './read-body.js';
 import { answerExchange, type PostedMessage } from './request-exchange.js';
 import { accepts } from './request-guards.js';
 import { requestTarget } from './request-target.js';
-import { type Session, type SessionOptions, SessionStore } from './session-store.js';
+import {
+  type Session,
+  type SessionOptions,
+  type SessionRecord,
+  SessionStore,
+} from './session-store.js';
 import { SSE_HEADERS, SseStream } from './sse-stream.js';
 import { writeChallenge, writeEmpty, writeJson, writeJsonRpcError } from './write-response.js';
 
@@ -145,11 +151,16 @@ export function createStreamableHttpHandler(
   const trustProxy = options.trustProxy ?? false;
   const stateful = options.sessions !== false && options.sessions !== undefined;
   const sessions = stateful ? new SessionStore(options.sessions || {}) : undefined;
+  /** Shared session records (several instances): the record, not this process, says what exists. */
+  const records = options.sessions ? options.sessions.records : undefined;
+  const adoptions = new Map<string, Promise<Session>>();
   const eventStore =
     stateful && options.eventStore !== false
       ? (options.eventStore ?? createMemoryEventStore())
       : undefined;
   const heartbeatMs = (options.heartbeatSeconds ?? 25) * 1000;
+  /** Open `subscriptions/listen` streams: they never end by themselves, so shutdown ends them. */
+  const listenStreams = new Set<ServerResponse>();
   const retryMs = options.retryMs ?? 1000;
   const primes = (session: Session) =>
     eventStore !== undefined && session.protocolVersion >= '2025-11-25';
@@ -177,8 +188,17 @@ export function createStreamableHttpHandler(
     requestId: RequestId | null,
   ) {
     try {
-      // `headersDistinct`: Node keeps only the first of repeated Authorization headers in `headers`.
-      const auth = await portcullis.authenticate(req.headersDistinct.authorization, TRANSPORT);
+      // `headersDistinct`: Node keeps only the first of repeated headers in `headers`.
+      const auth = await portcullis.authenticate(
+        {
+          authorization: req.headersDistinct.authorization,
+          // DPoP (RFC 9449): the proof must name this method and this URL, as clients see it.
+          dpop: req.headersDistinct.dpop,
+          method: req.method,
+          url: requestUrl(portcullis.resource, requestHost(req.headers, trustProxy), path),
+        },
+        TRANSPORT,
+      );
       // The SDK's convention: the verified identity rides on the request, for logging middleware.
       (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
       return { auth };
@@ -192,8 +212,12 @@ export function createStreamableHttpHandler(
     }
   }
 
-  /** The session a request names, or an answer written and `undefined`. */
-  function findSession(
+  /**
+   * The session a request names, or an answer written and `undefined`. With shared session
+   * records, the record decides on every request (ended elsewhere, owner); a session opened
+   * on another instance is adopted here.
+   */
+  async function findSession(
     req: IncomingMessage,
     res: ServerResponse,
     auth: AuthInfo | undefined,
@@ -212,7 +236,18 @@ export function createStreamableHttpHandler(
       );
       return undefined;
     }
-    const session = sessions!.get(sessionId);
+    let session = sessions!.get(sessionId);
+    if (records) {
+      const record = await loadRecord(sessionId, id);
+      if (!record) {
+        if (session) void sessions!.delete(sessionId);
+        session = undefined;
+      } else if (record.owner !== ownerOf(auth)) {
+        session = { owner: record.owner } as Session;
+      } else if (!session) {
+        session = await adoptSession(record, auth, id);
+      }
+    }
     if (session && session.owner !== ownerOf(auth)) {
       portcullis.audit({
         type: 'session_mismatch',
@@ -230,6 +265,87 @@ export function createStreamableHttpHandler(
     return session;
   }
 
+  /** The shared record of a session; the store being unreachable refuses the request (503). */
+  async function loadRecord(sessionId: string, id: RequestId | null) {
+    try {
+      return await records!.load(sessionId);
+    } catch (error) {
+      portcullis.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'session store unavailable',
+      );
+      throw new HttpProblem(
+        503,
+        JsonRpcErrorCode.InternalError,
+        'the session store is unavailable; try again later',
+        id,
+      );
+    }
+  }
+
+  /**
+   * Serves here a session opened on another instance: a server of its own, told the client's
+   * `initialize` again so it knows the negotiated version and the client's capabilities.
+   * Concurrent requests of one session share the adoption.
+   */
+  function adoptSession(record: SessionRecord, auth: AuthInfo | undefined, id: RequestId | null) {
+    let adoption = adoptions.get(record.id);
+    if (!adoption) {
+      adoption = (async () => {
+        const claim = sessions!.claim(record.owner);
+        if (!claim)
+          throw new HttpProblem(503, JsonRpcErrorCode.InternalError, 'too many sessions', id);
+        let channel: ServerChannel;
+        try {
+          channel = await createServerChannel(
+            portcullis.createServer({ auth, transport: TRANSPORT }),
+            { sessionId: record.id },
+          );
+          if (record.initialize) {
+            await new Promise<void>((resolve) => {
+              const message = { jsonrpc: '2.0', id: 0, method: 'initialize' } as const;
+              channel.dispatch({ ...message, params: record.initialize } as JSONRPCMessage, {
+                auth,
+                sink: { send: () => resolve() },
+              });
+            });
+            channel.dispatch({ jsonrpc: '2.0', method: 'notifications/initialized' }, {
+              auth,
+              sink: { send: () => {} },
+            });
+          }
+        } catch (error) {
+          claim.release();
+          throw error;
+        }
+        const session = newSession(record.id, record.owner, channel, record.protocolVersion);
+        session.initialize = record.initialize;
+        claim.add(session);
+        return session;
+      })();
+      adoptions.set(record.id, adoption);
+      void adoption.finally(() => adoptions.delete(record.id)).catch(() => undefined);
+    }
+    return adoption;
+  }
+
+  function newSession(id: string, owner: string, channel: ServerChannel, protocolVersion: string) {
+    const session: Session = {
+      id,
+      owner,
+      channel,
+      protocolVersion,
+      lastActivity: Date.now(),
+      activeRequests: 0,
+      standalone: undefined,
+      streams: new Map(),
+    };
+    channel.onUnrelated = (message) => {
+      void session.standalone?.send(message);
+    };
+    return session;
+  }
+
   async function openSession(auth: AuthInfo | undefined): Promise<Session | undefined> {
     const claim = sessions!.claim(ownerOf(auth));
     if (!claim) return undefined;
@@ -243,19 +359,7 @@ export function createStreamableHttpHandler(
       claim.release();
       throw error;
     }
-    const session: Session = {
-      id,
-      owner: ownerOf(auth),
-      channel,
-      protocolVersion: defaultProtocolVersion,
-      lastActivity: Date.now(),
-      activeRequests: 0,
-      standalone: undefined,
-      streams: new Map(),
-    };
-    channel.onUnrelated = (message) => {
-      void session.standalone?.send(message);
-    };
+    const session = newSession(id, ownerOf(auth), channel, defaultProtocolVersion);
     claim.add(session);
     return session;
   }
@@ -351,6 +455,7 @@ export function createStreamableHttpHandler(
         headers: cors,
         heartbeatMs,
         errorStatus: modernErrorStatus,
+        listenStreams,
       });
       return;
     }
@@ -401,6 +506,7 @@ export function createStreamableHttpHandler(
           );
         }
         session = await openSession(auth);
+        if (session) session.initialize = initialize.message.params;
         if (!session)
           throw new HttpProblem(
             503,
@@ -409,7 +515,7 @@ export function createStreamableHttpHandler(
             initialize.message.id,
           );
       } else {
-        session = findSession(req, res, auth, cors, firstId);
+        session = await findSession(req, res, auth, cors, firstId);
         if (!session) return;
       }
     }
@@ -454,6 +560,7 @@ export function createStreamableHttpHandler(
         headers: cors,
         heartbeatMs,
         errorStatus: () => 200,
+        listenStreams,
       });
       return;
     }
@@ -481,8 +588,23 @@ export function createStreamableHttpHandler(
 
   const noteVersion = (session: Session | undefined, message: JSONRPCMessage) => {
     const result = (message as { result?: { protocolVersion?: unknown } }).result;
-    if (session && typeof result?.protocolVersion === 'string')
+    if (session && typeof result?.protocolVersion === 'string') {
       session.protocolVersion = result.protocolVersion;
+      // The initialize result: from now on any instance may serve the session.
+      records
+        ?.save({
+          id: session.id,
+          owner: session.owner,
+          protocolVersion: session.protocolVersion,
+          initialize: session.initialize,
+        })
+        .catch((error: unknown) =>
+          portcullis.logger.error(
+            { err: error instanceof Error ? error.message : String(error) },
+            'session record not saved',
+          ),
+        );
+    }
   };
 
   function answerWithJson(
@@ -586,7 +708,7 @@ export function createStreamableHttpHandler(
     }
     const authenticated = await authenticate(req, res, cors, null);
     if (!authenticated) return undefined;
-    return findSession(req, res, authenticated.auth, cors, null);
+    return await findSession(req, res, authenticated.auth, cors, null);
   }
 
   async function handleGet(
@@ -666,6 +788,13 @@ export function createStreamableHttpHandler(
   ) {
     const session = await ownSession(req, res, cors, 'sessions');
     if (!session) return;
+    if (records) {
+      try {
+        await records.delete(session.id);
+      } catch {
+        throw new HttpProblem(503, JsonRpcErrorCode.InternalError, 'the session store is unavailable');
+      }
+    }
     await sessions!.delete(session.id);
     writeEmpty(res, 204, cors);
   }
@@ -695,7 +824,8 @@ export function createStreamableHttpHandler(
     parsedBody: unknown,
   ) {
     const origin = req.headers.origin;
-    const cors = origin && options.cors && allowsOrigin(origin) ? corsHeaders(origin) : {};
+    const dpop = portcullis.dpop !== undefined;
+    const cors = origin && options.cors && allowsOrigin(origin) ? corsHeaders(origin, dpop) : {};
     const host = requestHost(req.headers, trustProxy);
     if (!originPolicy.allowsHost(host)) {
       throw new HttpProblem(
@@ -716,7 +846,7 @@ export function createStreamableHttpHandler(
         res,
         204,
         options.cors && origin
-          ? { ...cors, ...preflightHeaders(options.cors) }
+          ? { ...cors, ...preflightHeaders(options.cors, dpop) }
           : { allow: 'GET, POST, DELETE, OPTIONS' },
       );
       return;
@@ -807,6 +937,7 @@ export function createStreamableHttpHandler(
     },
     async close({ deadlineMs = 10_000 } = {}) {
       closing = true;
+      for (const stream of listenStreams) stream.end();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           const done = () => {

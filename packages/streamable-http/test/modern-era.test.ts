@@ -1,10 +1,16 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { AuditEvent } from '@portcullis/core';
+import {
+  type AuditEvent,
+  createJwtVerifier,
+  createPortcullis,
+  createRegistry,
+  defineResource,
+} from '@portcullis/core';
 import { type AuthorizationServer, startAuthorizationServer } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningHttpServer } from '../src/index.js';
+import { type RunningHttpServer, startHttpServer } from '../src/index.js';
 import { post, startProtectedServer } from './fixtures.js';
 
 const MODERN = '2026-07-28';
@@ -222,6 +228,100 @@ describe('MCP 2026-07-28 over Streamable HTTP', () => {
       expect(modern.json.result.content[0].text).toBe('a:dev-user:files:read');
       expect(modern.headers.get('mcp-session-id')).toBeNull();
       await legacy.close();
+    }
+  });
+});
+
+describe('subscriptions/listen over Streamable HTTP', () => {
+  it('acknowledges only the resources the caller may read, relays their updates, and ends at shutdown', async () => {
+    const as = await startAuthorizationServer();
+    const server = await startHttpServer({
+      portcullis: ({ origin }) =>
+        createPortcullis({
+          resource: `${origin}/mcp`,
+          server: { name: 'notes', version: '1.0.0' },
+          registry: createRegistry({
+            resources: [
+              defineResource({
+                uri: 'notes://open',
+                name: 'open',
+                scopes: ['files:read'],
+                read: (uri) => ({ contents: [{ uri: uri.href, text: 'open' }] }),
+              }),
+              defineResource({
+                uri: 'notes://secret',
+                name: 'secret',
+                scopes: ['files:write'],
+                read: (uri) => ({ contents: [{ uri: uri.href, text: 'secret' }] }),
+              }),
+            ],
+          }),
+          verifier: createJwtVerifier({ issuers: [as.issuer], audience: `${origin}/mcp` }),
+          authorizationServers: [as.issuer],
+          logger: { debug() {}, info() {}, warn() {}, error() {} },
+        }),
+    });
+    try {
+      const token = await as.mintToken({ audience: server.url, scopes: ['files:read'] });
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...modernHeaders(token, 'subscriptions/listen'),
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 'sub-1',
+          method: 'subscriptions/listen',
+          params: {
+            _meta: envelope(),
+            notifications: { resourceSubscriptions: ['notes://open', 'notes://secret'] },
+          },
+        }),
+      });
+      expect(response.headers.get('content-type')).toBe('text/event-stream');
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let buffered = '';
+      const nextMessage = async () => {
+        for (;;) {
+          const frameEnd = buffered.indexOf('\n\n');
+          if (frameEnd !== -1) {
+            const frame = buffered.slice(0, frameEnd);
+            buffered = buffered.slice(frameEnd + 2);
+            const data = frame.split('\n').find((line) => line.startsWith('data: '));
+            if (data) return JSON.parse(data.slice(6));
+            continue;
+          }
+          const { value, done } = await reader.read();
+          if (done) return undefined;
+          buffered += value;
+        }
+      };
+      expect(await nextMessage()).toEqual({
+        jsonrpc: '2.0',
+        method: 'notifications/subscriptions/acknowledged',
+        params: {
+          _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub-1' },
+          notifications: { resourceSubscriptions: ['notes://open'] },
+        },
+      });
+      server.portcullis.notifyResourceUpdated('notes://secret');
+      server.portcullis.notifyResourceUpdated('notes://open');
+      expect(await nextMessage()).toEqual({
+        jsonrpc: '2.0',
+        method: 'notifications/resources/updated',
+        params: {
+          uri: 'notes://open',
+          _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub-1' },
+        },
+      });
+      const closed = server.close({ deadlineMs: 5000 });
+      expect(await nextMessage()).toBeUndefined();
+      await closed;
+    } finally {
+      await server.close();
+      await as.close();
     }
   });
 });
