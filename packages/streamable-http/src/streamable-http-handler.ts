@@ -161,6 +161,8 @@ export function createStreamableHttpHandler(
   const heartbeatMs = (options.heartbeatSeconds ?? 25) * 1000;
   /** Open `subscriptions/listen` streams: they never end by themselves, so shutdown ends them. */
   const listenStreams = new Set<ServerResponse>();
+  /** Open `subscriptions/listen` streams: they never end by themselves, so shutdown ends them. */
+  const listenStreams = new Set<ServerResponse>();
   const retryMs = options.retryMs ?? 1000;
   const primes = (session: Session) =>
     eventStore !== undefined && session.protocolVersion >= '2025-11-25';
@@ -456,6 +458,7 @@ export function createStreamableHttpHandler(
         heartbeatMs,
         errorStatus: modernErrorStatus,
         listenStreams,
+        listenStreams,
       });
       return;
     }
@@ -560,6 +563,7 @@ export function createStreamableHttpHandler(
         headers: cors,
         heartbeatMs,
         errorStatus: () => 200,
+        listenStreams,
         listenStreams,
       });
       return;
@@ -937,6 +941,7 @@ export function createStreamableHttpHandler(
     },
     async close({ deadlineMs = 10_000 } = {}) {
       closing = true;
+      for (const stream of listenStreams) stream.end();
       for (const stream of listenStreams) stream.end();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
