@@ -16,7 +16,7 @@ export {
   type KoaContextLike,
   type KoaMiddlewareLike,
 } from './koa-middleware.js';
-export type { SessionOptions } from './session-store.js';
+export type { SessionOptions, SessionRecord, SessionRecordStore } from './session-store.js';
 export {
   createStreamableHttpHandler,
   type StreamableHttpHandler,

@@ -9,6 +9,8 @@ export interface Session {
   readonly channel: ServerChannel;
   /** The protocol revision negotiated by `initialize`. */
   protocolVersion: string;
+  /** The params of the client's `initialize`, kept in the shared record for other instances. */
+  initialize?: unknown;
   lastActivity: number;
   /** POST requests of this session still being answered. */
   activeRequests: number;
@@ -16,6 +18,29 @@ export interface Session {
   standalone: SseStream | undefined;
   /** Streams of POST requests, kept for resumption while they may still be resumed. */
   readonly streams: Map<string, SseStream>;
+}
+
+/** What any instance needs to serve a session opened elsewhere. */
+export interface SessionRecord {
+  id: string;
+  /** The identity that created it (`identityKey`); every instance refuses every other. */
+  owner: string;
+  /** The protocol revision negotiated by `initialize`. */
+  protocolVersion: string;
+  /** The params of the client's `initialize` (capabilities, client info), replayed on adoption. */
+  initialize?: unknown;
+}
+
+/**
+ * Session records shared by instances behind a load balancer (e.g. on Redis). A record is
+ * saved once `initialize` is answered and looked up on every request naming the session;
+ * `load` and `delete` throw when the store is unreachable, and the request is refused (503).
+ */
+export interface SessionRecordStore {
+  save(record: SessionRecord): Promise<void>;
+  /** The record of `id`; `undefined` once deleted or expired. May extend its lifetime. */
+  load(id: string): Promise<SessionRecord | undefined>;
+  delete(id: string): Promise<void>;
 }
 
 /** Options of stateful mode. */
@@ -33,6 +58,12 @@ export interface SessionOptions {
    * opens another loses its own least recently active idle session. Default 16.
    */
   maxSessionsPerIdentity?: number;
+  /**
+   * Shared session records, so that any instance can serve a session: a session opened on
+   * another instance is adopted (a server of its own here, told the client's `initialize`
+   * again), and one deleted anywhere is gone everywhere. The bounds above stay per instance.
+   */
+  records?: SessionRecordStore;
 }
 
 /** Room claimed for a session being opened, counted until it is added or given up. */
