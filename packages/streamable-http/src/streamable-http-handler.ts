@@ -245,6 +245,7 @@ export function createStreamableHttpHandler(
         if (session) void sessions!.delete(sessionId);
         session = undefined;
       } else if (record.owner !== ownerOf(auth)) {
+        // Only its owner matters: the checks below audit the mismatch and answer 404.
         session = { owner: record.owner } as Session;
       } else if (!session) {
         session = await adoptSession(record, auth, id);
@@ -311,10 +312,13 @@ export function createStreamableHttpHandler(
                 sink: { send: () => resolve() },
               });
             });
-            channel.dispatch({ jsonrpc: '2.0', method: 'notifications/initialized' }, {
-              auth,
-              sink: { send: () => {} },
-            });
+            channel.dispatch(
+              { jsonrpc: '2.0', method: 'notifications/initialized' },
+              {
+                auth,
+                sink: { send: () => {} },
+              },
+            );
           }
         } catch (error) {
           claim.release();
@@ -796,7 +800,11 @@ export function createStreamableHttpHandler(
       try {
         await records.delete(session.id);
       } catch {
-        throw new HttpProblem(503, JsonRpcErrorCode.InternalError, 'the session store is unavailable');
+        throw new HttpProblem(
+          503,
+          JsonRpcErrorCode.InternalError,
+          'the session store is unavailable',
+        );
       }
     }
     await sessions!.delete(session.id);
