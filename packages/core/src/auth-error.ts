@@ -7,7 +7,11 @@
  * - `insufficient_scope`: a valid token without the scopes needed (403, step-up);
  * - `rate_limited`: the caller is over its budget (429 with `Retry-After`);
  * - `unavailable`: the token could not be checked at all, e.g. no JWKS reachable (503). The
- *   request is refused: verification fails closed.
+ *   request is refused: verification fails closed;
+ * - `invalid_dpop_proof`: a DPoP proof is missing, malformed, or does not match the request or
+ *   the token (401, `DPoP error="invalid_dpop_proof"`, RFC 9449 §7.1);
+ * - `use_dpop_nonce`: the proof must carry the server's current nonce (401 with a `DPoP-Nonce`
+ *   header, RFC 9449 §9).
  */
 export type AuthErrorCode =
   | 'missing_token'
@@ -15,7 +19,12 @@ export type AuthErrorCode =
   | 'invalid_request'
   | 'insufficient_scope'
   | 'rate_limited'
-  | 'unavailable';
+  | 'unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
+
+/** The `Authorization` scheme a credential came with: a challenge names its error under it. */
+export type AuthScheme = 'Bearer' | 'DPoP';
 
 /** Options for {@link AuthError}. */
 export interface AuthErrorOptions {
@@ -29,6 +38,10 @@ export interface AuthErrorOptions {
   data?: unknown;
   /** The underlying failure, for logs. Never shown to the caller. */
   cause?: unknown;
+  /** The scheme the refused credential was sent with; the challenge names the error under it. */
+  scheme?: AuthScheme;
+  /** A fresh DPoP nonce to send in the `DPoP-Nonce` header (set for `use_dpop_nonce`). */
+  dpopNonce?: string;
 }
 
 /**
@@ -42,6 +55,8 @@ export class AuthError extends Error {
   readonly grantedScopes: readonly string[];
   readonly retryAfterSeconds: number | undefined;
   readonly data: unknown;
+  readonly scheme: AuthScheme | undefined;
+  readonly dpopNonce: string | undefined;
 
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -50,10 +65,31 @@ export class AuthError extends Error {
     this.grantedScopes = options.grantedScopes ?? [];
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.data = options.data;
+    this.scheme = options.scheme;
+    this.dpopNonce = options.dpopNonce;
+  }
+
+  /** The same failure, naming the scheme the credential came with (for the challenge). */
+  withScheme(scheme: AuthScheme): AuthError {
+    if (this.scheme === scheme) return this;
+    return new AuthError(this.code, this.message, {
+      requiredScopes: this.requiredScopes,
+      grantedScopes: this.grantedScopes,
+      retryAfterSeconds: this.retryAfterSeconds,
+      data: this.data,
+      cause: this.cause,
+      scheme,
+      dpopNonce: this.dpopNonce,
+    });
   }
 }
 
 /** Shorthand for the most common failure: a token that was sent and refused. */
 export function invalidToken(message: string, cause?: unknown): AuthError {
   return new AuthError('invalid_token', message, { cause });
+}
+
+/** A refused DPoP proof (RFC 9449 §7.1): always named under the `DPoP` scheme. */
+export function invalidDpopProof(message: string, cause?: unknown): AuthError {
+  return new AuthError('invalid_dpop_proof', message, { cause, scheme: 'DPoP' });
 }

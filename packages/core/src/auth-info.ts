@@ -16,6 +16,11 @@ export interface AuthInfo extends SdkAuthInfo {
   expiresAt: number;
   /** Every claim of the token, for application-specific checks. */
   claims: Readonly<Record<string, unknown>>;
+  /**
+   * The RFC 7638 thumbprint of the key that proved possession of a DPoP-bound token on this
+   * request (RFC 9449); absent for bearer tokens.
+   */
+  dpopThumbprint?: string;
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { AuthError } from './auth-error.js';
+import type { AuthError, AuthScheme } from './auth-error.js';
 import { errorResponse } from './json-rpc.js';
-import { formatBearerChallenge } from './www-authenticate.js';
+import { formatBearerChallenge, formatChallenge } from './www-authenticate.js';
 
 /** A JSON-RPC request id, or `null` when the request's id is unknown. */
 export type JsonRpcId = string | number | null;
@@ -27,6 +27,12 @@ export interface ChallengeContext {
   realm?: string;
   /** The id of the JSON-RPC request being refused, when known. */
   requestId?: JsonRpcId;
+  /**
+   * DPoP (RFC 9449), when the resource accepts it: the proof algorithms it verifies, and whether
+   * it requires DPoP (then only a `DPoP` challenge is offered; else `Bearer` and `DPoP`).
+   * Absent: `Bearer` only, as before.
+   */
+  dpop?: { algorithms: readonly string[]; required: boolean };
 }
 
 /** JSON-RPC error code of authentication and authorization failures (Casdoor's choice). */
@@ -50,10 +56,34 @@ const unionOf = (a: readonly string[], b: readonly string[]) => [...new Set([...
  *   `error="invalid_token"` only when a token was sent;
  * - 403 `error="insufficient_scope"` whose `scope` is the granted plus the needed scopes, so a
  *   client can step up to one token that does everything it did before and the new thing;
- * - 400 `invalid_request`, 429 with `Retry-After`, 503 when tokens cannot be checked.
+ * - 400 `invalid_request`, 429 with `Retry-After`, 503 when tokens cannot be checked;
+ * - with DPoP accepted (`context.dpop`): 401 `invalid_dpop_proof` and `use_dpop_nonce` (with a
+ *   `DPoP-Nonce` header) under the `DPoP` scheme with `algs`, and both `Bearer` and `DPoP`
+ *   offered where DPoP is optional (RFC 9449 §7.1).
  */
 export function createChallenge(error: AuthError, context: ChallengeContext): Challenge {
   const id = context.requestId ?? null;
+  const dpop = context.dpop;
+  /**
+   * The `WWW-Authenticate` value: without DPoP, the `Bearer` challenge exactly as before. With
+   * DPoP, the error goes under the scheme the credential came with (`DPoP` for proof errors),
+   * and on a 401 every other accepted scheme is offered too, without the error.
+   */
+  const challenges = (params: Record<string, string | undefined>, offerOthers: boolean) => {
+    if (!dpop) return formatBearerChallenge(params);
+    const accepted: AuthScheme[] = dpop.required ? ['DPoP'] : ['Bearer', 'DPoP'];
+    const failing: AuthScheme =
+      error.scheme && accepted.includes(error.scheme) ? error.scheme : accepted[0]!;
+    const { error: _code, error_description: _description, ...plain } = params;
+    const render = (scheme: AuthScheme, values: Record<string, string | undefined>) =>
+      formatChallenge(
+        scheme,
+        scheme === 'DPoP' ? { ...values, algs: dpop.algorithms.join(' ') } : values,
+      );
+    return (offerOthers ? accepted : [failing])
+      .map((scheme) => render(scheme, scheme === failing ? params : plain))
+      .join(', ');
+  };
   const base = { realm: context.realm, resource_metadata: context.resourceMetadataUrl };
   const json = { 'content-type': 'application/json', 'cache-control': 'no-store' };
   const answer = (
@@ -71,17 +101,23 @@ export function createChallenge(error: AuthError, context: ChallengeContext): Ch
   switch (error.code) {
     case 'missing_token':
     case 'invalid_token':
+    case 'invalid_dpop_proof':
+    case 'use_dpop_nonce':
       return answer(
         401,
         {
-          'www-authenticate': formatBearerChallenge({
-            ...base,
-            scope: context.scopes?.join(' '),
-            ...(error.code === 'invalid_token' && {
-              error: 'invalid_token',
-              error_description: error.message,
-            }),
-          }),
+          'www-authenticate': challenges(
+            {
+              ...base,
+              scope: context.scopes?.join(' '),
+              ...(error.code !== 'missing_token' && {
+                error: error.code,
+                error_description: error.message,
+              }),
+            },
+            true,
+          ),
+          ...(error.dpopNonce !== undefined && { 'dpop-nonce': error.dpopNonce }),
         },
         UNAUTHORIZED_ERROR_CODE,
         'Unauthorized',
@@ -91,12 +127,15 @@ export function createChallenge(error: AuthError, context: ChallengeContext): Ch
       return answer(
         403,
         {
-          'www-authenticate': formatBearerChallenge({
-            error: 'insufficient_scope',
-            scope: unionOf(error.grantedScopes, error.requiredScopes).join(' '),
-            ...base,
-            error_description: error.message,
-          }),
+          'www-authenticate': challenges(
+            {
+              error: 'insufficient_scope',
+              scope: unionOf(error.grantedScopes, error.requiredScopes).join(' '),
+              ...base,
+              error_description: error.message,
+            },
+            false,
+          ),
         },
         UNAUTHORIZED_ERROR_CODE,
         'insufficient_scope',
@@ -106,11 +145,14 @@ export function createChallenge(error: AuthError, context: ChallengeContext): Ch
       return answer(
         400,
         {
-          'www-authenticate': formatBearerChallenge({
-            error: 'invalid_request',
-            error_description: error.message,
-            ...base,
-          }),
+          'www-authenticate': challenges(
+            {
+              error: 'invalid_request',
+              error_description: error.message,
+              ...base,
+            },
+            true,
+          ),
         },
         -32600,
         'Invalid Request',

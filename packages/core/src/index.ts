@@ -12,6 +12,8 @@ export {
   AuthError,
   type AuthErrorCode,
   type AuthErrorOptions,
+  type AuthScheme,
+  invalidDpopProof,
   invalidToken,
 } from './auth-error.js';
 export type { AuthInfo } from './auth-info.js';
@@ -22,7 +24,12 @@ export {
   discoverAuthorizationServer,
   discoveryUrls,
 } from './authorization-server-discovery.js';
-export { hasQueryToken, readBearerToken } from './bearer-token.js';
+export {
+  type AccessTokenCredential,
+  hasQueryToken,
+  readAccessToken,
+  readBearerToken,
+} from './bearer-token.js';
 export { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 export {
   CASDOOR_BUILTIN_KEY_THUMBPRINT,
@@ -42,6 +49,29 @@ export {
   type ConnectionMessage,
   decideConnectionEra,
 } from './connection-era.js';
+export { createDpopNonces, type DpopNonceOptions, type DpopNonces } from './dpop-nonce.js';
+export {
+  boundThumbprint,
+  createDpopPolicy,
+  DEFAULT_DPOP_ALGORITHMS,
+  type DpopMode,
+  type DpopOptions,
+  type DpopPolicy,
+  type DpopRequest,
+} from './dpop-policy.js';
+export {
+  type DpopProofOptions,
+  type DpopProofTarget,
+  type VerifiedDpopProof,
+  verifyDpopProof,
+} from './dpop-proof.js';
+export {
+  createMemoryReplayCache,
+  type MemoryReplayCacheOptions,
+  type ReplayCache,
+  ReplayCacheFullError,
+} from './dpop-replay-cache.js';
+export { dpopTargetUri, requestUrl } from './dpop-target-uri.js';
 export type { FetchLike } from './fetch-json.js';
 export type { HandlerContext, TransportKind } from './handler-context.js';
 export { type DecodedHeaderValue, decodeHeaderValue } from './header-value.js';
@@ -89,7 +119,9 @@ export {
 } from './origin-policy.js';
 export { type ParamHeader, paramHeaderMismatch, paramHeadersOf } from './param-headers.js';
 export {
+  type AuthenticationRequest,
   createPortcullis,
+  type DpopSettings,
   type Portcullis,
   type PortcullisOptions,
   type ResourceMetadataEndpoint,
@@ -174,4 +206,9 @@ export {
 } from './server-factory.js';
 export type { TokenVerifier, WarningHandler } from './token-verifier.js';
 export { warnOnStderr } from './token-verifier.js';
-export { formatBearerChallenge, parseBearerChallenge } from './www-authenticate.js';
+export {
+  formatBearerChallenge,
+  formatChallenge,
+  parseBearerChallenge,
+  parseChallenge,
+} from './www-authenticate.js';

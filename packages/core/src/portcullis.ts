@@ -1,9 +1,15 @@
 import type { AuditSink } from './audit.js';
 import { AuthError } from './auth-error.js';
 import { type AuthInfo, identityKey } from './auth-info.js';
-import { readBearerToken } from './bearer-token.js';
+import { type AccessTokenCredential, readAccessToken, readBearerToken } from './bearer-token.js';
 import { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 import { type Challenge, createChallenge, type JsonRpcId } from './challenge.js';
+import {
+  createDpopPolicy,
+  type DpopMode,
+  type DpopOptions,
+  type DpopRequest,
+} from './dpop-policy.js';
 import { createStderrLogger, type Logger } from './logger.js';
 import {
   canonicalResource,
@@ -58,6 +64,27 @@ export interface PortcullisOptions {
   cacheHints?: CacheHintOptions;
   resourceName?: string;
   resourceDocumentation?: string;
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449). Default `{ mode: 'off' }`: bearer tokens only,
+   * exactly as before. See {@link DpopOptions}.
+   */
+  dpop?: DpopOptions;
+}
+
+/**
+ * What an adapter knows of a request to authenticate it: the `Authorization` header(s), and
+ * for DPoP the `DPoP` header(s), the method and the URL the request was sent to.
+ */
+export interface AuthenticationRequest extends DpopRequest {
+  authorization: string | readonly string[] | undefined;
+}
+
+/** The DPoP settings of a resource, for adapters. */
+export interface DpopSettings {
+  readonly mode: Exclude<DpopMode, 'off'>;
+  readonly algorithms: readonly string[];
+  /** The nonce for the `DPoP-Nonce` header, when nonces are on. */
+  nonce(): string | undefined;
 }
 
 /** The resource's metadata document and where to serve it. */
@@ -84,14 +111,23 @@ export interface Portcullis {
   readonly logger: Logger;
   /** The one server factory every transport uses. */
   readonly createServer: ServerFactory;
+  /** DPoP, when on; `undefined` with `dpop` off. */
+  readonly dpop: DpopSettings | undefined;
   /**
-   * Verifies the `Authorization` header of a request and applies the rate limit. Throws an
-   * `AuthError` (audited) on failure. Returns `undefined` only with authorization off.
+   * Verifies the credentials of a request and applies the rate limit. Throws an `AuthError`
+   * (audited) on failure. Returns `undefined` only with authorization off. Pass the request
+   * (`{ authorization, dpop, method, url }`); the `Authorization` header alone still works, but
+   * then DPoP-bound tokens are refused, as no proof can be checked.
    */
   authenticate(
-    authorization: string | readonly string[] | undefined,
+    request: AuthenticationRequest | string | readonly string[] | undefined,
     transport?: string,
   ): Promise<AuthInfo | undefined>;
+  /**
+   * Verifies a request's credentials like {@link Portcullis.authenticate}, without counting it
+   * against the rate limit (a WebSocket re-authentication). Requires authorization on.
+   */
+  verifyCredentials(request: AuthenticationRequest, transport?: string): Promise<AuthInfo>;
   /** Verifies a token already taken from somewhere else (stdio's environment, a re-auth message). */
   verifyToken(token: string, transport?: string): Promise<AuthInfo>;
   /** Applies the rate limit to one more request of `auth`; throws `rate_limited` when over. */
@@ -128,6 +164,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         ? options.verifier
         : createCachingVerifier(options.verifier, options.cache);
 
+  const dpop = createDpopPolicy(options.dpop ?? { mode: 'off' });
   const servedOverHttp = /^https?:$/.test(new URL(resource).protocol);
   const metadataUrl = servedOverHttp ? protectedResourceMetadataUrl(resource) : undefined;
   const metadata: ResourceMetadataEndpoint | undefined =
@@ -141,6 +178,12 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
             scopesSupported: options.registry.scopes,
             resourceName: options.resourceName ?? options.server.title ?? options.server.name,
             resourceDocumentation: options.resourceDocumentation,
+            ...(dpop && {
+              extra: {
+                dpop_signing_alg_values_supported: [...dpop.algorithms],
+                dpop_bound_access_tokens_required: dpop.mode === 'required',
+              },
+            }),
           }),
         }
       : undefined;
@@ -191,6 +234,49 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     }
   };
 
+  const refuse = (error: unknown, transport: string | undefined): never => {
+    const authError =
+      error instanceof AuthError
+        ? error
+        : new AuthError('unavailable', 'authentication failed', { cause: error });
+    audit({
+      type: 'authentication_failed',
+      code: authError.code,
+      reason: authError.message,
+      transport,
+    });
+    throw authError;
+  };
+
+  /** Reads the credential, verifies the token (cached), then checks its DPoP binding. */
+  const verifyCredentials = async (
+    request: AuthenticationRequest,
+    transport?: string,
+  ): Promise<AuthInfo> => {
+    let credential: AccessTokenCredential;
+    try {
+      credential = dpop
+        ? readAccessToken(request.authorization)
+        : { scheme: 'Bearer', token: readBearerToken(request.authorization) };
+      dpop?.precheck(credential);
+    } catch (error) {
+      return refuse(error, transport);
+    }
+    let auth: AuthInfo;
+    try {
+      auth = await verifyToken(credential.token, transport);
+    } catch (error) {
+      // Already audited; the challenge names the error under the scheme the token came with.
+      throw dpop && error instanceof AuthError ? error.withScheme(credential.scheme) : error;
+    }
+    if (!dpop) return auth;
+    try {
+      return await dpop.bind(auth, credential, request);
+    } catch (error) {
+      return refuse(error, transport);
+    }
+  };
+
   return {
     resource,
     registry: options.registry,
@@ -208,30 +294,25 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       requestStateKey: options.requestStateKey,
       cacheHints: options.cacheHints,
     }),
-    async authenticate(authorization, transport) {
+    dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },
+    async authenticate(request, transport) {
       if (!requiresAuth) return undefined;
-      let token: string;
-      try {
-        token = readBearerToken(authorization);
-      } catch (error) {
-        const authError = error as AuthError;
-        audit({
-          type: 'authentication_failed',
-          code: authError.code,
-          reason: authError.message,
-          transport,
-        });
-        throw authError;
-      }
-      const auth = await verifyToken(token, transport);
+      const auth = await verifyCredentials(
+        typeof request === 'object' && request !== null && !Array.isArray(request)
+          ? (request as AuthenticationRequest)
+          : { authorization: request as string | readonly string[] | undefined },
+        transport,
+      );
       await limit(auth, transport);
       return auth;
     },
+    verifyCredentials,
     verifyToken,
     limit,
     authorize(request, auth, transport) {
       const denial = auth && options.registry.denialFor(request, auth);
       if (!denial) return undefined;
+      const error = auth.dpopThumbprint ? denial.error.withScheme('DPoP') : denial.error;
       audit({
         type: 'access_denied',
         kind: denial.kind,
@@ -242,7 +323,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         missingScopes: [...denial.missingScopes],
         transport,
       });
-      return denial.error;
+      return error;
     },
     challenge: (error, requestId) =>
       createChallenge(error, {
@@ -250,6 +331,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         scopes: options.registry.scopes,
         realm: options.realm,
         requestId,
+        dpop: dpop && { algorithms: dpop.algorithms, required: dpop.mode === 'required' },
       }),
     audit,
     notifyResourceUpdated: (uri) => resourceUpdates.notify(uri),

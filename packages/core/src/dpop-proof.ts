@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import {
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  errors,
+  type JWK,
+  jwtVerify,
+} from 'jose';
+import { AuthError, invalidDpopProof } from './auth-error.js';
+import type { DpopNonces } from './dpop-nonce.js';
+import { type ReplayCache, ReplayCacheFullError } from './dpop-replay-cache.js';
+import { dpopTargetUri } from './dpop-target-uri.js';
+
+/** The request a DPoP proof must match. */
+export interface DpopProofTarget {
+  /** The HTTP method, as sent (`POST`, `GET`). */
+  method: string;
+  /** The absolute URL the request was sent to; its query and fragment are ignored. */
+  url: string;
+  /** The access token sent with the proof: the proof's `ath` must be its SHA-256. */
+  accessToken: string;
+  /** The token's `cnf.jkt`: the proof must be signed by the key with this thumbprint. */
+  thumbprint: string;
+}
+
+/** Options for {@link verifyDpopProof}. */
+export interface DpopProofOptions {
+  /** Asymmetric JWS algorithms accepted for proofs. */
+  algorithms: ReadonlySet<string>;
+  /** How far `iat` may be from now, either way, in seconds. */
+  iatWindowSeconds: number;
+  /** Where used proof ids are recorded; a proof id is accepted once. */
+  replayCache: ReplayCache;
+  /** When set, every proof must carry one of these nonces. */
+  nonces?: DpopNonces;
+  /** Longest proof accepted, in characters. */
+  maxProofLength?: number;
+  /** Clock in milliseconds. */
+  now?: () => number;
+}
+
+/** What a verified proof tells. */
+export interface VerifiedDpopProof {
+  /** The RFC 7638 SHA-256 thumbprint of the proof's key. */
+  thumbprint: string;
+  jti: string;
+  iat: number;
+}
+
+/** Members that only a private or symmetric JWK has: a proof must never carry them. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+/**
+ * Verifies a DPoP proof for one request (RFC 9449 §4.3), the cheap checks first: one compact
+ * JWS no longer than the limit; `typ: dpop+jwt`; an `alg` from the allowlist (never `none` or
+ * HMAC); a public `jwk` header without private members; the signature by that key; `jti`,
+ * `htm` equal to the method, `htu` equal to the request URL once both are normalised, `iat`
+ * within the window, `ath` equal to the SHA-256 of the access token; the key's thumbprint
+ * equal to the token's `cnf.jkt`; the server's nonce when nonces are on; and last, `jti`
+ * never seen before. Throws an `AuthError`: `invalid_dpop_proof`, `use_dpop_nonce` (with a
+ * fresh nonce) or `unavailable` (the replay cache cannot answer).
+ */
+export async function verifyDpopProof(
+  proof: string,
+  target: DpopProofTarget,
+  options: DpopProofOptions,
+): Promise<VerifiedDpopProof> {
+  const now = (options.now ?? Date.now)();
+  const maxLength = options.maxProofLength ?? 8192;
+  if (proof.length > maxLength)
+    throw invalidDpopProof(`the DPoP proof is longer than ${maxLength} characters`);
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(proof))
+    throw invalidDpopProof('the DPoP proof is not a compact JWS');
+
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(proof);
+  } catch (error) {
+    throw invalidDpopProof('the DPoP proof header is not valid JSON', error);
+  }
+  if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== 'dpop+jwt')
+    throw invalidDpopProof(`the DPoP proof's typ must be dpop+jwt, not ${String(header.typ)}`);
+  if (typeof header.alg !== 'string' || !options.algorithms.has(header.alg))
+    throw invalidDpopProof(
+      `the DPoP proof algorithm ${String(header.alg)} is not accepted; use one of ${[...options.algorithms].join(' ')}`,
+    );
+  const jwk = header.jwk as JWK | undefined;
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+    throw invalidDpopProof('the DPoP proof has no jwk header');
+  if (jwk.kty === 'oct' || PRIVATE_MEMBERS.some((member) => member in jwk))
+    throw invalidDpopProof('the DPoP proof jwk must be a public key');
+
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+      typ: 'dpop+jwt',
+      algorithms: [...options.algorithms],
+      currentDate: new Date(now),
+    }));
+  } catch (error) {
+    const reason =
+      error instanceof errors.JWSSignatureVerificationFailed
+        ? 'the DPoP proof signature is invalid'
+        : `the DPoP proof is invalid (${error instanceof errors.JOSEError ? error.code : 'unreadable'})`;
+    throw invalidDpopProof(reason, error);
+  }
+
+  const { jti, htm, htu, iat, ath } = payload;
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256)
+    throw invalidDpopProof('the DPoP proof needs a jti of 1 to 256 characters');
+  if (htm !== target.method)
+    throw invalidDpopProof(
+      `the DPoP proof is for ${String(htm).slice(0, 16)}, not for this ${target.method} request`,
+    );
+  const expectedUri = dpopTargetUri(target.url);
+  const provedUri = typeof htu === 'string' ? dpopTargetUri(htu) : undefined;
+  if (expectedUri === undefined || provedUri !== expectedUri)
+    throw invalidDpopProof(
+      `the DPoP proof is for ${provedUri ?? 'an unreadable htu'}, not for ${expectedUri ?? 'this request'}`,
+    );
+  if (typeof iat !== 'number' || !Number.isFinite(iat))
+    throw invalidDpopProof('the DPoP proof has no numeric iat');
+  if (Math.abs(now / 1000 - iat) > options.iatWindowSeconds)
+    throw invalidDpopProof(
+      `the DPoP proof's iat is more than ${options.iatWindowSeconds} s from the server's clock`,
+    );
+  if (ath !== sha256(target.accessToken))
+    throw invalidDpopProof('the DPoP proof ath does not match the access token');
+
+  const thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
+  if (thumbprint !== target.thumbprint)
+    throw invalidDpopProof('the DPoP proof is signed by another key than the token is bound to');
+
+  if (options.nonces && !options.nonces.check(payload.nonce)) {
+    throw new AuthError(
+      'use_dpop_nonce',
+      payload.nonce === undefined
+        ? 'the DPoP proof must carry the nonce in the DPoP-Nonce header'
+        : 'the DPoP proof nonce is stale or unknown; use the one in the DPoP-Nonce header',
+      { scheme: 'DPoP', dpopNonce: options.nonces.current() },
+    );
+  }
+
+  let first: boolean;
+  try {
+    first = await options.replayCache.use(
+      sha256(`${thumbprint}:${jti}`),
+      Math.ceil((iat + options.iatWindowSeconds) * 1000) + 1000,
+    );
+  } catch (error) {
+    throw new AuthError(
+      'unavailable',
+      error instanceof ReplayCacheFullError
+        ? 'too many DPoP proofs to remember; try again shortly'
+        : 'the DPoP replay cache cannot be reached',
+      { cause: error },
+    );
+  }
+  if (!first) throw invalidDpopProof('the DPoP proof was already used (jti replay)');
+  return { thumbprint, jti, iat };
+}
