@@ -27,6 +27,8 @@ export interface ConnectionLimits {
   reauthGraceMs: number;
   /** Messages being read or answered at once; past it, reading pauses. */
   maxInFlight: number;
+  /** The WebSocket URL the connection was opened on: the `htu` of in-band DPoP proofs. */
+  url?: string;
 }
 
 /** One accepted WebSocket connection serving MCP. */
@@ -145,12 +147,30 @@ export function serveConnection(
     },
   };
 
+  /** Verifies a re-authentication's token; with DPoP on, its proof (`params.dpop`) too. */
+  const verifyFresh = (token: string, proof: unknown) => {
+    if (!portcullis.dpop) return portcullis.verifyToken(token, TRANSPORT);
+    if (proof !== undefined && typeof proof !== 'string')
+      throw new AuthError('invalid_request', 'params.dpop must be a DPoP proof (a string)');
+    if (/\s/.test(token)) throw new AuthError('invalid_request', 'params.token holds whitespace');
+    // An in-band proof names POST and the WebSocket URL (see REAUTHENTICATE_METHOD).
+    return portcullis.verifyCredentials(
+      {
+        authorization: `${proof === undefined ? 'Bearer' : 'DPoP'} ${token}`,
+        dpop: proof,
+        method: 'POST',
+        url: limits.url,
+      },
+      TRANSPORT,
+    );
+  };
+
   async function reauthenticate(id: RequestId, params: unknown) {
-    const token = (params as { token?: unknown } | undefined)?.token;
+    const { token, dpop: proof } = (params ?? {}) as { token?: unknown; dpop?: unknown };
     try {
       if (typeof token !== 'string' || token.length === 0)
         throw new AuthError('invalid_request', 'params.token must be a non-empty string');
-      const fresh = await portcullis.verifyToken(token, TRANSPORT);
+      const fresh = await verifyFresh(token, proof);
       if (owner !== undefined && identityKey(fresh) !== owner) {
         portcullis.audit({
           type: 'session_mismatch',
@@ -166,11 +186,40 @@ export function serveConnection(
       }
       auth = fresh;
       scheduleExpiry();
-      send({ jsonrpc: '2.0', id, result: { expiresAt: fresh.expiresAt, scopes: fresh.scopes } });
+      const nonce = portcullis.dpop?.nonce();
+      send({
+        jsonrpc: '2.0',
+        id,
+        result: {
+          expiresAt: fresh.expiresAt,
+          scopes: fresh.scopes,
+          ...(nonce !== undefined && { dpopNonce: nonce }),
+        },
+      });
     } catch (error) {
       const message =
         error instanceof AuthError ? error.message : 'the token could not be verified';
-      send(errorResponse(id, UNAUTHORIZED_ERROR_CODE, 'Unauthorized', message));
+      if (error instanceof AuthError && error.code === 'use_dpop_nonce') {
+        // Not a refusal of the caller: it retries with the nonce; the connection stays open.
+        send(
+          errorResponse(id, UNAUTHORIZED_ERROR_CODE, 'Unauthorized', {
+            error: 'use_dpop_nonce',
+            message,
+            dpopNonce: error.dpopNonce,
+          }),
+        );
+        return;
+      }
+      send(
+        errorResponse(
+          id,
+          UNAUTHORIZED_ERROR_CODE,
+          'Unauthorized',
+          error instanceof AuthError && error.code === 'invalid_dpop_proof'
+            ? { error: 'invalid_dpop_proof', message }
+            : message,
+        ),
+      );
       connection.close(CloseCode.ReauthenticationRefused, 're-authentication refused');
     }
   }

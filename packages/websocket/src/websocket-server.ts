@@ -11,6 +11,7 @@ import {
   type OriginPolicyOptions,
   type Portcullis,
   requestHost,
+  requestUrl,
 } from '@portcullis/core';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { writeRawHttpAnswer } from './raw-http-answer.js';
@@ -102,6 +103,16 @@ export function attachWebSocketServer(
     handleProtocols: (protocols) => (protocols.has(MCP_SUBPROTOCOL) ? MCP_SUBPROTOCOL : false),
   });
   const connections = new Map<WebSocket, McpConnection>();
+  /** The URL clients connect to (`ws:` or `wss:`), with the `Host` the upgrade was checked for. */
+  const endpointUrl = (host: string | undefined) =>
+    requestUrl(portcullis.resource, host, path).replace(/^http/, 'ws');
+  if (portcullis.dpop?.nonce()) {
+    // A fresh DPoP nonce on every accepted upgrade, for the proofs of in-band re-authentication.
+    wss.on('headers', (headers) => {
+      const nonce = portcullis.dpop?.nonce();
+      if (nonce) headers.push(`DPoP-Nonce: ${nonce}`);
+    });
+  }
   /** Upgrades authenticating right now: they count against `maxConnections` from the start. */
   let opening = 0;
   let accepting = true;
@@ -159,7 +170,13 @@ export function attachWebSocketServer(
     let auth: AuthInfo | undefined;
     try {
       auth = await portcullis.authenticate(
-        tokenOf(req, search, options.allowQueryToken ?? false),
+        {
+          authorization: tokenOf(req, search, options.allowQueryToken ?? false),
+          // DPoP (RFC 9449): the upgrade's proof names GET and the WebSocket URL.
+          dpop: req.headersDistinct.dpop,
+          method: req.method,
+          url: endpointUrl(host),
+        },
         TRANSPORT,
       );
     } catch (error) {
@@ -173,7 +190,10 @@ export function attachWebSocketServer(
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       settle();
-      connections.set(ws, serveConnection(portcullis, ws, auth, limits));
+      connections.set(
+        ws,
+        serveConnection(portcullis, ws, auth, { ...limits, url: endpointUrl(host) }),
+      );
       ws.once('close', () => connections.delete(ws));
     });
   }

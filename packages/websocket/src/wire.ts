@@ -43,6 +43,13 @@ export function tokenFromSubprotocols(protocols: Iterable<string>): string | und
  * `params: { token }`. The server answers `{ expiresAt, scopes }` when the token is valid and
  * names the same identity (issuer, subject, client); otherwise it answers error `-32001` and
  * closes the connection with {@link CloseCode.ReauthenticationRefused}.
+ *
+ * DPoP (RFC 9449): a DPoP-bound token comes with `params.dpop`, a proof made for this message
+ * as for an HTTP request — `htm: "POST"`, `htu` the WebSocket URL the connection was opened on
+ * (query and fragment ignored; `ws:`/`wss:` or `http:`/`https:`), `ath` the hash of the new
+ * token, a fresh `jti`. With server nonces on, the result carries `dpopNonce`, the nonce for the
+ * next proof; a proof without the current nonce gets error `-32001` with
+ * `data: { error: "use_dpop_nonce", dpopNonce }` and the connection stays open for a retry.
  */
 export const REAUTHENTICATE_METHOD = 'portcullis/authenticate';
 
@@ -50,6 +57,8 @@ export const REAUTHENTICATE_METHOD = 'portcullis/authenticate';
 export interface ReauthenticateResult {
   expiresAt: number;
   scopes: string[];
+  /** With server DPoP nonces on: the nonce for the next proof. */
+  dpopNonce?: string;
 }
 
 /** The close codes this transport uses. */
