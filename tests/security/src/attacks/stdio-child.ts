@@ -1,0 +1,104 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** The file server app's folder, found through its package (its CLI runs from source with tsx). */
+const APP_DIR = dirname(
+  createRequire(import.meta.url).resolve('@portcullis/file-server-app/package.json'),
+);
+
+/** A file server CLI running with `--stdio`, one JSON-RPC message per line. */
+export interface StdioChild {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Everything the server wrote on stderr (its log lines and start-up failures). */
+  stderr(): string;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+  /** Writes raw bytes on stdin. */
+  write(data: string | Buffer): void;
+  /** Waits for the next message on stdout whose id is `id`. */
+  answer(id: string | number | null): Promise<Record<string, unknown>>;
+  /** Sends a request and waits for its answer. */
+  request(
+    message: { id: string | number } & Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the file server CLI over stdio against `issuer` for `resource`, serving `root`, with
+ * `token` in `MCP_ACCESS_TOKEN` (none when undefined) and nothing else from this environment.
+ */
+export function spawnStdio(options: {
+  issuer: string;
+  resource: string;
+  root: string;
+  token?: string;
+}): StdioChild {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@portcullis/source',
+      '--import',
+      'tsx',
+      join(APP_DIR, 'src', 'cli.ts'),
+      '--stdio',
+      '--issuer',
+      options.issuer,
+      '--resource',
+      options.resource,
+      '--root',
+      options.root,
+    ],
+    {
+      cwd: APP_DIR,
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...(options.token !== undefined && { MCP_ACCESS_TOKEN: options.token }),
+      },
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const messages: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  let pending = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    let newline = pending.indexOf('\n');
+    while (newline !== -1) {
+      messages.push(JSON.parse(pending.slice(0, newline)) as Record<string, unknown>);
+      pending = pending.slice(newline + 1);
+      newline = pending.indexOf('\n');
+    }
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const answer = async (id: string | number | null) => {
+    for (;;) {
+      const index = messages.findIndex((message) => message.id === id);
+      if (index !== -1) return messages.splice(index, 1)[0]!;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  const write = (data: string | Buffer) => child.stdin.write(data);
+  return {
+    child,
+    stderr: () => stderr,
+    exited,
+    write,
+    answer,
+    request(message) {
+      write(`${JSON.stringify(message)}\n`);
+      return answer(message.id);
+    },
+    async stop() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
