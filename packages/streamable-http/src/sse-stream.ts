@@ -51,8 +51,9 @@ export class SseStream {
   /** Stores (if there is a store) and writes one message, keeping the order of calls. */
   send(message: JSONRPCMessage): Promise<void> {
     this.#queue = this.#queue.then(async () => {
+      // A store that fails (e.g. Redis away) costs resumability of this event, not its delivery.
       const eventId = this.eventStore
-        ? await this.eventStore.storeEvent(this.id, message)
+        ? await this.eventStore.storeEvent(this.id, message).catch(() => undefined)
         : undefined;
       this.#res?.write(formatEvent(message, eventId));
     });
@@ -66,7 +67,10 @@ export class SseStream {
    */
   async prime(retryMs: number): Promise<void> {
     if (!this.eventStore) return;
-    const eventId = await this.eventStore.storeEvent(this.id, PRIMING_MESSAGE);
+    const eventId = await this.eventStore
+      .storeEvent(this.id, PRIMING_MESSAGE)
+      .catch(() => undefined);
+    if (eventId === undefined) return;
     this.#res?.write(`id: ${eventId}\nretry: ${retryMs}\ndata: \n\n`);
   }
 
