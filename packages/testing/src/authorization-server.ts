@@ -223,11 +223,15 @@ export async function startAuthorizationServer(
         Grant: 14 * 86_400,
       },
       pkce: { required: () => true },
+      enabledJWA: { dPoPSigningAlgValues: ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] },
       clientDefaults: { id_token_signed_response_alg: keys[0]!.alg },
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
+        // DPoP (RFC 9449): a token request with a DPoP proof gets a token bound to its key
+        // (`token_type: DPoP`, `cnf.jkt` in the JWT and in introspection answers).
+        dPoP: { enabled: true },
         introspection: { enabled: true, allowedPolicy: async () => true },
         registration: { enabled: options.dynamicRegistration ?? false },
         resourceIndicators: {

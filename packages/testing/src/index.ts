@@ -5,6 +5,7 @@ export {
   type RegisteredClient,
   startAuthorizationServer,
 } from './authorization-server.js';
+export { createDpopKey, type DpopKey, type DpopProofOptions, dpopProof } from './dpop-keys.js';
 export type { AuthorizationServerProfile, ProfileRoutes } from './profiles.js';
 export { PROFILE_ROUTES } from './profiles.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKey } from './signing-keys.js';

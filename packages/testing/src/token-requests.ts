@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { type DpopKey, dpopProof } from './dpop-keys.js';
 import type { AuthorizationServerProfile } from './profiles.js';
 
 /** A token endpoint's successful answer. */
@@ -25,6 +26,8 @@ export interface ClientCredentialsTokenOptions {
   resource?: string;
   /** Default: `client_secret_post` in the Casdoor profile, else `client_secret_basic`. */
   authMethod?: ClientAuthMethod;
+  /** Ask for a DPoP-bound token (RFC 9449): the request carries a proof made with this key. */
+  dpop?: DpopKey;
 }
 
 /** Options for the authorization code grant with PKCE. */
@@ -49,6 +52,8 @@ export interface RefreshTokenOptions {
   resource?: string;
   scope?: string;
   authMethod?: ClientAuthMethod;
+  /** Ask for a DPoP-bound token with this key (a bound refresh token needs the same key). */
+  dpop?: DpopKey;
 }
 
 /** A token endpoint's error answer, thrown by the helpers. */
@@ -65,7 +70,12 @@ export class TokenRequestError extends Error {
 async function postToken(
   tokenEndpoint: string,
   form: Record<string, string | undefined>,
-  client: { clientId: string; clientSecret?: string; authMethod: ClientAuthMethod },
+  client: {
+    clientId: string;
+    clientSecret?: string;
+    authMethod: ClientAuthMethod;
+    dpop?: DpopKey;
+  },
 ): Promise<TokenResponse> {
   const body = new URLSearchParams();
   for (const [name, value] of Object.entries(form)) if (value !== undefined) body.set(name, value);
@@ -77,6 +87,8 @@ async function postToken(
     const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
     headers.authorization = `Basic ${Buffer.from(`${encode(client.clientId)}:${encode(client.clientSecret)}`).toString('base64')}`;
   }
+  if (client.dpop)
+    headers.dpop = await dpopProof(client.dpop, { method: 'POST', url: tokenEndpoint });
   const response = await fetch(tokenEndpoint, { method: 'POST', headers, body });
   const json = (await response.json()) as unknown;
   if (!response.ok) throw new TokenRequestError(response.status, json);
