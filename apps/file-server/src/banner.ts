@@ -11,11 +11,26 @@ export function formatBanner(server: RunningFileServer): string {
     `  resource metadata  ${server.metadataUrl}`,
     `  issuer             ${server.issuer}${server.development ? '   (embedded development server; tokens vanish when it stops)' : ''}`,
   ];
+  const dpop = server.portcullis.dpop;
+  if (dpop)
+    lines.push(
+      `  DPoP               ${dpop.mode}: DPoP-bound tokens need a proof on every request${dpop.mode === 'required' ? '; Bearer tokens are refused' : ''}`,
+    );
   const development = server.development;
   if (!development) {
     lines.push(
       '',
       'Get tokens from your authorization server with resource (audience) set to the MCP URL above.',
+      '',
+    );
+    return lines.join('\n');
+  }
+  if (dpop?.mode === 'required') {
+    lines.push(
+      '',
+      'Bearer tokens are refused: get DPoP-bound ones by client credentials with a DPoP proof, e.g. with the client demo:',
+      `  MCP_CLIENT_SECRET=${development.clientSecret} npx -y pnpm@10.34.9 run client -- tools --dpop --server ${server.url} --client-id ${development.clientId}`,
+      '(see docs/dpop.md)',
       '',
     );
     return lines.join('\n');

@@ -20,6 +20,8 @@ export interface FileServerOptions {
   allowInsecureHttp: boolean;
   /** Requests per minute one identity may make, on every transport together; `undefined`: no limit. */
   rateLimitPerMinute: number | undefined;
+  /** DPoP (RFC 9449): bearer only (`off`), bound tokens proven (`optional`), or only bound tokens. */
+  dpop: 'off' | 'optional' | 'required';
   help: boolean;
 }
 
@@ -89,6 +91,12 @@ const FLAGS = {
     env: 'FILE_SERVER_RATE_LIMIT',
     help: 'requests per minute per identity (issuer, subject, client), as a burst and a steady rate; off to turn it off',
     default: '600',
+  },
+  dpop: {
+    type: 'string',
+    env: 'FILE_SERVER_DPOP',
+    help: 'DPoP-bound tokens (RFC 9449): off (bearer only), optional (bound tokens must come with a proof), required (every token bound and proven)',
+    default: 'off',
   },
   'allow-insecure-http': {
     type: 'boolean',
@@ -166,6 +174,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
     throw new Error(
       `--rate-limit must be a whole number of requests per minute or off, not ${rateLimit}`,
     );
+  const dpop = text('dpop')!;
+  if (dpop !== 'off' && dpop !== 'optional' && dpop !== 'required')
+    throw new Error(`--dpop must be off, optional or required, not ${dpop}`);
   return {
     root: text('root')!,
     host: text('host')!,
@@ -180,6 +191,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
     tlsKey: text('tls-key'),
     allowInsecureHttp: flag('allow-insecure-http'),
     rateLimitPerMinute,
+    dpop,
     help: values.help === true,
   };
 }

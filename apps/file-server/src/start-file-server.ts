@@ -105,6 +105,7 @@ export function createFilePortcullis(
       options.rateLimitPerMinute === undefined
         ? undefined
         : createMemoryRateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000 }),
+    dpop: { mode: options.dpop },
     audit: (event) => logger.info({ audit: event }, event.type),
     logger: {
       debug: (fields, message) => logger.debug(fields, message),
