@@ -1,4 +1,5 @@
-import { discoverAuthorizationServer, parseBearerChallenge } from '@portcullis/core';
+import { discoverAuthorizationServer } from '@portcullis/core';
+import { readChallenge } from './refusal.js';
 
 /** What discovery found for a protected MCP server. */
 export interface DiscoveredAuthorization {
@@ -19,7 +20,7 @@ export interface DiscoveredAuthorization {
 export async function discoverFromChallenge(
   wwwAuthenticate: string | null | undefined,
 ): Promise<DiscoveredAuthorization> {
-  const challenge = parseBearerChallenge(wwwAuthenticate);
+  const challenge = readChallenge(wwwAuthenticate);
   const metadataUrl = challenge?.resource_metadata;
   if (!metadataUrl)
     throw new Error(

@@ -3,6 +3,7 @@ import {
   type ProtocolEra,
   StreamableHTTPClientTransport,
   type Transport,
+  withDpop,
 } from '@modelcontextprotocol/client';
 import { WebSocketClientTransport } from '@portcullis/websocket';
 import { z } from 'zod';
@@ -100,6 +101,12 @@ export async function connectToMcpServer(options: McpConnectionOptions): Promise
   const websocket = /^wss?:/i.test(options.server);
   let last: LastResponse | undefined;
 
+  // DPoP-bound tokens go out as `Authorization: DPoP` with a fresh proof per request, by the
+  // official SDK's own middleware (which also answers a `use_dpop_nonce` challenge once).
+  const send = withDpop(
+    () => tokens.dpop,
+    () => tokens.current,
+  )(fetch);
   const fetchWithToken = async (
     input: string | URL | Request,
     init?: RequestInit,
@@ -107,7 +114,11 @@ export async function connectToMcpServer(options: McpConnectionOptions): Promise
     const headers = new Headers(init?.headers);
     headers.delete('cookie');
     if (tokens.current) headers.set('authorization', `Bearer ${tokens.current}`);
-    const response = await fetch(input, { ...init, headers, credentials: 'omit' });
+    const response = await send(input instanceof Request ? input.url : input, {
+      ...init,
+      headers,
+      credentials: 'omit',
+    });
     // Only POSTs carry the answers to our requests; the GET stream must not overwrite them.
     if (init?.method === 'POST')
       last = {
@@ -124,6 +135,7 @@ export async function connectToMcpServer(options: McpConnectionOptions): Promise
     const transport: Transport = websocket
       ? new WebSocketClientTransport(options.server, {
           token: () => (tokens.endpoint ? tokens.token() : undefined),
+          dpop: tokens.dpop,
         })
       : new StreamableHTTPClientTransport(new URL(options.server), {
           fetch: fetchWithToken,
@@ -168,6 +180,9 @@ export async function connectToMcpServer(options: McpConnectionOptions): Promise
   };
 
   let { client, transport } = await connectAuthorized();
+  if (tokens.dpop) notice(`DPoP: the token is bound to key ${tokens.dpop.thumbprint}`);
+  else if (tokens.wantsDpop && tokens.current)
+    notice('DPoP: the authorization server issued an unbound Bearer token; it is sent as Bearer');
   notice(
     `protocol ${client.getNegotiatedProtocolVersion()}, negotiated with ${
       client.getProtocolEra() === 'modern'

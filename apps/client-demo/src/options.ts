@@ -15,6 +15,8 @@ export interface ClientOptions {
   tokenUrl: string | undefined;
   resource: string | undefined;
   stepUp: boolean;
+  /** Ask for DPoP-bound tokens and prove possession of the key on every request (RFC 9449). */
+  dpop: boolean;
   json: boolean;
   help: boolean;
 }
@@ -56,6 +58,11 @@ const FLAGS = {
     type: 'boolean',
     env: 'MCP_STEP_UP',
     help: 'on insufficient_scope, get a token with the missing scopes and retry once',
+  },
+  dpop: {
+    type: 'boolean',
+    env: 'MCP_DPOP',
+    help: 'DPoP (RFC 9449): ask for a token bound to a fresh key, and sign a proof for every request',
   },
   json: { type: 'boolean', env: 'MCP_JSON', help: 'print JSON for scripts' },
   args: { type: 'string', env: undefined, help: 'the arguments of `call`, as a JSON object' },
@@ -147,6 +154,7 @@ export function parseClientOptions(argv: readonly string[], env: NodeJS.ProcessE
       text('token-url') ?? (casdoor ? `${casdoor}/api/login/oauth/access_token` : undefined),
     resource: text('resource'),
     stepUp: flag('step-up'),
+    dpop: flag('dpop'),
     json: flag('json'),
     help: values.help === true || command === undefined,
   };

@@ -1,5 +1,5 @@
 import { InsufficientScopeError, ProtocolError, SdkHttpError } from '@modelcontextprotocol/client';
-import { parseBearerChallenge } from '@portcullis/core';
+import { parseChallenge } from '@portcullis/core';
 import { WebSocketUpgradeError } from '@portcullis/websocket';
 
 /** A call refused for lack of scope, whichever way the server said it. */
@@ -49,7 +49,7 @@ function fromErrorObject(
       tool: typeof data.tool === 'string' ? data.tool : undefined,
       required: required.length > 0 ? required : words(data.required_scope),
       granted: words(data.granted_scopes),
-      challengeScope: challenge ? words(parseBearerChallenge(challenge)?.scope) : undefined,
+      challengeScope: challenge ? words(readChallenge(challenge)?.scope) : undefined,
     };
   }
   return {
@@ -114,8 +114,17 @@ export function refusalOf(
   if (status === 401)
     return {
       kind: 'unauthorized',
-      reason: parseBearerChallenge(challenge)?.error_description ?? 'HTTP 401',
+      reason: readChallenge(challenge)?.error_description ?? 'HTTP 401',
       challenge: challenge ?? undefined,
     };
   return undefined;
+}
+
+/** The parameters of the challenge: `Bearer`'s, or `DPoP`'s where the server requires DPoP. */
+export function readChallenge(
+  header: string | null | undefined,
+): Record<string, string> | undefined {
+  const bearer = parseChallenge(header, 'Bearer');
+  const dpop = parseChallenge(header, 'DPoP');
+  return bearer?.error ? bearer : dpop?.error ? dpop : (bearer ?? dpop);
 }

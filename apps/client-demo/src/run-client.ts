@@ -1,3 +1,4 @@
+import { DpopSession } from '@modelcontextprotocol/client';
 import { connectToMcpServer, ScopeDeniedError, UnauthorizedError } from './mcp-connection.js';
 import { type ClientOptions, helpText, parseClientOptions, UsageError } from './options.js';
 import {
@@ -26,6 +27,8 @@ async function execute(options: ClientOptions, io: ClientIo): Promise<number> {
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     scopes: options.scopes,
+    // The official SDK's DPoP support: a fresh ES256 key for this run, never written anywhere.
+    dpop: options.dpop ? await DpopSession.create() : undefined,
   });
   tokens.endpoint = options.tokenUrl;
   const connection = await connectToMcpServer({

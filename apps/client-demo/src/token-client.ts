@@ -1,3 +1,4 @@
+import type { DpopSession } from '@modelcontextprotocol/client';
 import { clientSecretBasic } from '@portcullis/core';
 import { decodeJwt } from 'jose';
 
@@ -12,6 +13,12 @@ export interface TokenClientOptions {
   scopes: readonly string[];
   /** Renew this many seconds before `exp`. Default 30. */
   renewBeforeSeconds?: number;
+  /**
+   * Ask for DPoP-bound tokens (RFC 9449): every token request carries a proof signed with this
+   * session's key. The authorization server decides: it answers `token_type: DPoP` (bound) or
+   * `Bearer` (it ignored the proof).
+   */
+  dpop?: DpopSession;
 }
 
 /** A token endpoint's refusal, with its OAuth error code. */
@@ -44,6 +51,7 @@ export class TokenClient {
   requestCount = 0;
 
   #token: string | undefined;
+  #tokenType: string | undefined;
   #expiresAt = 0;
   readonly #renewBefore: number;
 
@@ -55,6 +63,16 @@ export class TokenClient {
   /** The current token, if any, without asking for one. */
   get current(): string | undefined {
     return this.#token;
+  }
+
+  /** Whether DPoP-bound tokens were asked for. */
+  get wantsDpop(): boolean {
+    return this.options.dpop !== undefined;
+  }
+
+  /** The DPoP session, when the current token is bound to its key (`token_type: DPoP`). */
+  get dpop(): DpopSession | undefined {
+    return this.#tokenType?.toLowerCase() === 'dpop' ? this.options.dpop : undefined;
   }
 
   /** A valid token: the cached one, or a new one (always new with `force`, or with other `scopes`). */
@@ -100,13 +118,27 @@ export class TokenClient {
     } else {
       headers.authorization = clientSecretBasic(this.options.clientId, this.options.clientSecret);
     }
-    this.requestCount += 1;
-    const response = await fetch(this.endpoint, {
-      method: 'POST',
-      headers,
-      body: form,
-      signal: AbortSignal.timeout(10_000),
-    });
+    const post = async () => {
+      this.requestCount += 1;
+      const proof = await this.options.dpop?.buildProof({ htm: 'POST', htu: this.endpoint! });
+      const answer = await fetch(this.endpoint!, {
+        method: 'POST',
+        headers: { ...headers, ...(proof && { dpop: proof }) },
+        body: form,
+        signal: AbortSignal.timeout(10_000),
+      });
+      this.options.dpop?.observeNonce(answer, this.endpoint!);
+      return answer;
+    };
+    let response = await post();
+    // An authorization server that wants its nonce in the proof says so once (RFC 9449 §8).
+    if (this.options.dpop && response.status === 400 && response.headers.has('dpop-nonce')) {
+      const error = (await response
+        .clone()
+        .json()
+        .catch(() => ({}))) as { error?: unknown };
+      if (error.error === 'use_dpop_nonce') response = await post();
+    }
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok || typeof body.access_token !== 'string' || body.access_token === '') {
       const code = typeof body.error === 'string' ? body.error : undefined;
@@ -118,6 +150,7 @@ export class TokenClient {
       );
     }
     this.#token = body.access_token;
+    this.#tokenType = typeof body.token_type === 'string' ? body.token_type : undefined;
     this.#expiresAt = expiryOf(body.access_token, body.expires_in);
     this.scopes =
       typeof body.scope === 'string' && body.scope ? body.scope.split(' ') : [...scopes];
