@@ -16,7 +16,7 @@ export interface StdioChild {
   readonly exited: Promise<number | null>;
   /** Writes raw bytes on stdin. */
   write(data: string | Buffer): void;
-  /** Waits for the next message on stdout whose id is `id`. */
+  /** Waits for the next message on stdout whose id is `id`; throws if the process exits first. */
   answer(id: string | number | null): Promise<Record<string, unknown>>;
   /** Sends a request and waits for its answer. */
   request(
@@ -78,10 +78,16 @@ export function spawnStdio(options: {
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
+  let gone = false;
+  child.once('exit', () => {
+    gone = true;
+    for (const wake of waiters.splice(0)) wake();
+  });
   const answer = async (id: string | number | null) => {
     for (;;) {
       const index = messages.findIndex((message) => message.id === id);
       if (index !== -1) return messages.splice(index, 1)[0]!;
+      if (gone) throw new Error(`the stdio server exited before answering: ${stderr.slice(-300)}`);
       await new Promise<void>((resolve) => waiters.push(resolve));
     }
   };

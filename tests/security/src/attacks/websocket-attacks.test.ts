@@ -149,15 +149,6 @@ describe('WebSocket attacks (W-…)', () => {
       expect(result.kind).toBe('refused');
       if (result.kind !== 'refused') return;
       const want = expected(target);
-      console.log(
-        'DUMP',
-        JSON.stringify({
-          status: result.status,
-          challenge: parseChallenge(result.headers['www-authenticate'] as string | undefined)
-            ?.params,
-          error: (result.body as { error: unknown }).error,
-        }),
-      );
       expect({
         status: result.status,
         challenge: parseChallenge(result.headers['www-authenticate'] as string | undefined)?.params,
@@ -247,10 +238,15 @@ describe('WebSocket attacks (W-…)', () => {
       const socket = await openSocket(target.server.websocketUrl, target.tokens.readOnly);
       await initialize(socket);
       const answer = await call(socket, WRITE_PWNED);
-      expect((answer.error as { code: number; message: string }).code).toBe(-32001);
-      expect((answer.error as { code: number; message: string }).message).toBe(
-        'insufficient_scope',
-      );
+      expect(answer.error).toMatchObject({
+        code: -32001,
+        message: 'insufficient_scope',
+        data: {
+          tool: 'write_file',
+          required_scopes: ['files:write'],
+          granted_scopes: ['files:read', 'files:list'],
+        },
+      });
       socket.close();
     });
     expect(logged.filter((line) => line.msg === 'access_denied')).toHaveLength(1);
