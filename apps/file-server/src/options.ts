@@ -20,6 +20,14 @@ export interface FileServerOptions {
   allowInsecureHttp: boolean;
   /** Requests per minute one identity may make, on every transport together; `undefined`: no limit. */
   rateLimitPerMinute: number | undefined;
+  /** Redis shared by every instance behind a load balancer (limits, updates, sessions, caches). */
+  redis?: string;
+  /** Stateful 2025-era sessions (`Mcp-Session-Id`) instead of stateless answers. */
+  sessions: boolean;
+  /** Verify tokens by introspection (RFC 7662) with these resource-server credentials. */
+  introspection?: { clientId: string; clientSecret: string };
+  /** How long an introspection answer is reused, in seconds. */
+  introspectionCacheSeconds: number;
   /** DPoP (RFC 9449): bearer only (`off`), bound tokens proven (`optional`), or only bound tokens. */
   dpop: 'off' | 'optional' | 'required';
   help: boolean;
@@ -97,6 +105,27 @@ const FLAGS = {
     env: 'FILE_SERVER_DPOP',
     help: 'DPoP-bound tokens (RFC 9449): off (bearer only), optional (bound tokens must come with a proof), required (every token bound and proven)',
     default: 'off',
+  },
+  redis: {
+    type: 'string',
+    env: 'FILE_SERVER_REDIS',
+    help: 'a Redis URL shared by every instance behind a load balancer: rate limit in total, resource updates, session records and events, introspection cache',
+  },
+  sessions: {
+    type: 'boolean',
+    env: 'FILE_SERVER_SESSIONS',
+    help: 'stateful 2025-era sessions (Mcp-Session-Id, resumable SSE); default stateless',
+  },
+  introspection: {
+    type: 'string',
+    env: 'FILE_SERVER_INTROSPECTION',
+    help: "verify tokens by introspection at the issuer with this resource server's CLIENT_ID:SECRET (opaque tokens, fast revocation)",
+  },
+  'introspection-cache': {
+    type: 'string',
+    env: 'FILE_SERVER_INTROSPECTION_CACHE',
+    help: 'seconds an introspection answer is reused: a revoked token is refused everywhere within it',
+    default: '30',
   },
   'allow-insecure-http': {
     type: 'boolean',
@@ -177,6 +206,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
   const dpop = text('dpop')!;
   if (dpop !== 'off' && dpop !== 'optional' && dpop !== 'required')
     throw new Error(`--dpop must be off, optional or required, not ${dpop}`);
+  const introspection = text('introspection');
+  const cut = introspection?.indexOf(':') ?? -1;
+  if (introspection !== undefined && cut < 1)
+    throw new Error('--introspection must be CLIENT_ID:SECRET');
+  const introspectionCacheSeconds = Number(text('introspection-cache'));
+  if (!(Number.isFinite(introspectionCacheSeconds) && introspectionCacheSeconds >= 0))
+    throw new Error('--introspection-cache must be a number of seconds');
   return {
     root: text('root')!,
     host: text('host')!,
@@ -191,6 +227,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
     tlsKey: text('tls-key'),
     allowInsecureHttp: flag('allow-insecure-http'),
     rateLimitPerMinute,
+    redis: text('redis'),
+    sessions: flag('sessions'),
+    introspection:
+      introspection === undefined
+        ? undefined
+        : { clientId: introspection.slice(0, cut), clientSecret: introspection.slice(cut + 1) },
+    introspectionCacheSeconds,
     dpop,
     help: values.help === true,
   };

@@ -4,6 +4,7 @@ import {
   type AuthInfo,
   casdoorEndpoints,
   casdoorScopeImplications,
+  createIntrospectionVerifier,
   createJwtVerifier,
   createMemoryRateLimiter,
   createPortcullis,
@@ -12,6 +13,15 @@ import {
   isLoopbackHostname,
   type Portcullis,
 } from '@portcullis/core';
+import {
+  connectRedis,
+  createRedisEventStore,
+  createRedisIntrospectionCache,
+  createRedisRateLimiter,
+  createRedisResourceUpdates,
+  createRedisSessionRecords,
+  type RedisResourceUpdates,
+} from '@portcullis/redis';
 import { type RunningHttpServer, startHttpServer } from '@portcullis/streamable-http';
 import { attachWebSocketServer, type WebSocketEndpoint } from '@portcullis/websocket';
 import type { Logger } from 'pino';
@@ -20,6 +30,7 @@ import {
   issueDevelopmentTokens,
   startEmbeddedAuthorizationServer,
 } from './embedded-authorization-server.js';
+import { announceWrites, createFileResources } from './file-resources.js';
 import { createFileTools, type FileToolLimits } from './file-tools.js';
 import type { FileServerOptions } from './options.js';
 import { prepareRoot } from './prepare-root.js';
@@ -77,6 +88,20 @@ export async function resolveTrust(options: FileServerOptions): Promise<Trust> {
   return { issuer: embedded.issuer, jwksUri: embedded.jwksUri, casdoor: false, embedded };
 }
 
+/** What instances behind one load balancer share (`--redis`). */
+export interface SharedState {
+  redis: Awaited<ReturnType<typeof connectRedis>>;
+  resourceUpdates: RedisResourceUpdates;
+}
+
+/** Connects to the Redis of `--redis` and subscribes to the shared resource updates. */
+export async function connectSharedState(url: string): Promise<SharedState> {
+  const redis = await connectRedis(url);
+  const resourceUpdates = createRedisResourceUpdates({ redis });
+  await resourceUpdates.ready;
+  return { redis, resourceUpdates };
+}
+
 /** Builds the protected server for a resource URL: file tools under their scopes, the trusted issuer. */
 export function createFilePortcullis(
   root: string,
@@ -85,26 +110,49 @@ export function createFilePortcullis(
   options: FileServerOptions,
   logger: Logger,
   limits = DEFAULT_LIMITS,
+  shared?: SharedState,
 ): Portcullis {
-  return createPortcullis({
+  const audience = options.audiences.length > 0 ? options.audiences : [resource];
+  const tools = announceWrites(createFileTools(root, limits), (uri) =>
+    portcullis.notifyResourceUpdated(uri),
+  );
+  const portcullis: Portcullis = createPortcullis({
     resource,
     server: { name: 'portcullis-file-server', version: '0.0.0', title: 'Portcullis file server' },
     registry: createRegistry({
-      tools: createFileTools(root, limits),
+      tools,
+      resourceTemplates: createFileResources(tools),
       scopePolicy: trust.casdoor
         ? createScopePolicy({ implications: casdoorScopeImplications })
         : undefined,
     }),
-    verifier: createJwtVerifier({
-      issuers: [{ issuer: trust.issuer, jwksUri: trust.jwksUri }],
-      audience: options.audiences.length > 0 ? options.audiences : [resource],
-      onWarning: (message) => logger.warn(message),
-    }),
+    verifier: options.introspection
+      ? createIntrospectionVerifier({
+          issuer: trust.issuer,
+          ...options.introspection,
+          audience,
+          cacheSeconds: options.introspectionCacheSeconds,
+          cacheStore: shared && createRedisIntrospectionCache({ redis: shared.redis }),
+        })
+      : createJwtVerifier({
+          issuers: [{ issuer: trust.issuer, jwksUri: trust.jwksUri }],
+          audience,
+          onWarning: (message) => logger.warn(message),
+        }),
+    // Introspection has its own cache, bounded by --introspection-cache: revocation within it.
+    cache: options.introspection ? false : undefined,
     authorizationServers: [trust.issuer],
     rateLimiter:
       options.rateLimitPerMinute === undefined
         ? undefined
-        : createMemoryRateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000 }),
+        : shared
+          ? createRedisRateLimiter({
+              redis: shared.redis,
+              limit: options.rateLimitPerMinute,
+              windowMs: 60_000,
+            })
+          : createMemoryRateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000 }),
+    resourceUpdates: shared?.resourceUpdates,
     dpop: { mode: options.dpop },
     audit: (event) => logger.info({ audit: event }, event.type),
     logger: {
@@ -114,6 +162,7 @@ export function createFilePortcullis(
       error: (fields, message) => logger.error(fields, message),
     },
   });
+  return portcullis;
 }
 
 /** One log line per HTTP request: method, path, status, time, and the caller once authenticated. */
@@ -180,9 +229,17 @@ export async function startFileServer(
   }
   const root = await prepareRoot(options.root);
   const trust = await resolveTrust(options);
+  let shared: SharedState | undefined;
   let http: RunningHttpServer;
   try {
+    shared = options.redis ? await connectSharedState(options.redis) : undefined;
     http = await startHttpServer({
+      ...(options.sessions && {
+        sessions: {
+          records: shared && createRedisSessionRecords({ redis: shared.redis }),
+        },
+        eventStore: shared && createRedisEventStore({ redis: shared.redis }),
+      }),
       host: options.host,
       port: options.port,
       tls,
@@ -196,10 +253,14 @@ export async function startFileServer(
           trust,
           options,
           logger,
+          DEFAULT_LIMITS,
+          shared,
         );
       },
     });
   } catch (error) {
+    await shared?.resourceUpdates.close();
+    shared?.redis.disconnect();
     await trust.embedded?.close();
     throw portInUse(error, options);
   }
@@ -222,6 +283,8 @@ export async function startFileServer(
     async close() {
       await websocket.close({ deadlineMs: 5000 });
       await http.close({ deadlineMs: 5000 });
+      await shared?.resourceUpdates.close();
+      shared?.redis.disconnect();
       await trust.embedded?.close();
     },
   };
