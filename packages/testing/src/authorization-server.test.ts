@@ -117,6 +117,30 @@ describe('standard profile', () => {
     });
   });
 
+  it('revokes opaque tokens (RFC 7009): they introspect as inactive at once', async () => {
+    const client = await server.registerClient();
+    const { access_token } = await server.clientCredentialsToken({
+      ...client,
+      clientSecret: client.clientSecret!,
+      scope: 'files:list',
+      resource: 'urn:example:opaque',
+    });
+    const basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
+    const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
+    const revoked = await fetch(server.revocationEndpoint, {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({ token: access_token, token_type_hint: 'access_token' }),
+    });
+    expect(revoked.status).toBe(200);
+    const answer = await fetch(server.introspectionEndpoint, {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({ token: access_token }),
+    });
+    expect(await answer.json()).toEqual({ active: false });
+  });
+
   it('rotates keys, keeping the old one published until retired', async () => {
     const before = server.keys[0]!;
     const rotated = await server.rotateKeys();

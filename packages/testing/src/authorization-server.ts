@@ -81,6 +81,8 @@ export interface AuthorizationServer extends AsyncDisposable {
   readonly jwksUri: string;
   readonly tokenEndpoint: string;
   readonly introspectionEndpoint: string;
+  /** Token revocation (RFC 7009): a revoked token introspects as inactive at once. */
+  readonly revocationEndpoint: string;
   readonly authorizationEndpoint: string;
   /** Where clients register themselves; answers only with `dynamicRegistration` on. */
   readonly registrationEndpoint: string;
@@ -233,6 +235,7 @@ export async function startAuthorizationServer(
         // (`token_type: DPoP`, `cnf.jkt` in the JWT and in introspection answers).
         dPoP: { enabled: true },
         introspection: { enabled: true, allowedPolicy: async () => true },
+        revocation: { enabled: true },
         registration: { enabled: options.dynamicRegistration ?? false },
         resourceIndicators: {
           enabled: true,
@@ -278,6 +281,7 @@ export async function startAuthorizationServer(
     jwksUri: at(routes.jwks),
     tokenEndpoint: at(routes.token),
     introspectionEndpoint: at(routes.introspection),
+    revocationEndpoint: at(routes.revocation),
     authorizationEndpoint: at(routes.authorization),
     registrationEndpoint: at(routes.registration),
   };

@@ -14,6 +14,8 @@ export interface ProfileRoutes {
   token: string;
   jwks: string;
   introspection: string;
+  /** Token revocation (RFC 7009); the Casdoor profile's path is this server's own. */
+  revocation: string;
   registration: string;
   authorization: string;
 }
@@ -24,6 +26,7 @@ export const PROFILE_ROUTES: Record<AuthorizationServerProfile, ProfileRoutes> =
     token: '/token',
     jwks: '/jwks',
     introspection: '/token/introspection',
+    revocation: '/token/revocation',
     registration: '/reg',
     authorization: '/auth',
   },
@@ -31,6 +34,7 @@ export const PROFILE_ROUTES: Record<AuthorizationServerProfile, ProfileRoutes> =
     token: '/api/login/oauth/access_token',
     jwks: '/.well-known/jwks',
     introspection: '/api/login/oauth/introspect',
+    revocation: '/api/login/oauth/revoke',
     registration: '/api/oauth/register',
     authorization: '/login/oauth/authorize',
   },
