@@ -1,0 +1,188 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** Whether `name` is on PATH (`.ci/run` installs redis-server and nginx). */
+export function installed(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Spawns `command` and resolves once `ready` matches its output (stdout and stderr). */
+async function spawnUntil(
+  command: string,
+  args: readonly string[],
+  ready: RegExp,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${command} did not start in 20 s: ${output.slice(-800)}`)),
+      20_000,
+    );
+    const check = () => {
+      if (!ready.test(output)) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited with ${code} at start: ${output.slice(-800)}`));
+    });
+  });
+  return { child, output: () => output };
+}
+
+async function kill(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL') {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
+}
+
+/** A real redis-server on 127.0.0.1 without persistence; it can be stopped and started again on its port. */
+export interface RedisServer {
+  readonly url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const redis: RedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      ({ child } = await spawnUntil(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        /Ready to accept connections/,
+      ));
+    },
+    stop: () => kill(child),
+  };
+  await redis.start();
+  return redis;
+}
+
+/** Debian's nginx on 127.0.0.1:`port`, round robin over `upstreams`, no sticky sessions. */
+export async function startNginx(
+  port: number,
+  upstreams: readonly number[],
+): Promise<{ stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-nginx-'));
+  // Workers may run as another user when started as root: they need the temp folders.
+  await chmod(dir, 0o777);
+  for (const name of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
+    await mkdir(join(dir, name), { mode: 0o777 });
+  const config = `
+daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log stderr notice;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream file_servers {
+${upstreams.map((upstream) => `    server 127.0.0.1:${upstream} max_fails=1 fail_timeout=5s;`).join('\n')}
+  }
+  server {
+    listen 127.0.0.1:${port};
+    client_max_body_size 32m;
+    location / {
+      proxy_pass http://file_servers;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_buffering off;
+      proxy_read_timeout 300s;
+      proxy_next_upstream error timeout;
+    }
+  }
+}
+`;
+  await writeFile(join(dir, 'nginx.conf'), config);
+  const { child } = await spawnUntil(
+    'nginx',
+    ['-p', dir, '-c', join(dir, 'nginx.conf')],
+    /start worker process/,
+  );
+  return { stop: () => kill(child, 'SIGTERM') };
+}
+
+const require = createRequire(import.meta.url);
+/** The file server's CLI from its TypeScript source. */
+const CLI = join(
+  dirname(require.resolve('@portcullis/file-server-app/package.json')),
+  'src',
+  'cli.ts',
+);
+
+/** One file-server instance as a child process. */
+export interface Instance {
+  readonly port: number;
+  /** Its own MCP endpoint, bypassing the load balancer. */
+  readonly directUrl: string;
+  /** Where to send a request to this instance alone (see `Target`). */
+  direct(resource: string): { url: string; host: string };
+  /** Lines of its request log with `"path":"/mcp"`. */
+  mcpRequests(): number;
+  kill(): Promise<void>;
+}
+
+export async function startInstance(port: number, args: readonly string[]): Promise<Instance> {
+  const { child, output } = await spawnUntil(
+    process.execPath,
+    ['--conditions=@portcullis/source', '--import', 'tsx', CLI, '--port', String(port), ...args],
+    /MCP \(WebSocket\)\s+\S+\n/,
+    {
+      cwd: dirname(CLI),
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info' },
+    },
+  );
+  return {
+    port,
+    directUrl: `http://127.0.0.1:${port}/mcp`,
+    direct: (resource) => ({ url: `http://127.0.0.1:${port}/mcp`, host: new URL(resource).host }),
+    mcpRequests: () =>
+      output()
+        .split('\n')
+        .filter((line) => line.includes('"path":"/mcp"')).length,
+    kill: () => kill(child),
+  };
+}
