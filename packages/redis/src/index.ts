@@ -5,6 +5,7 @@ export {
   type RedisIntrospectionCacheOptions,
 } from './introspection-cache.js';
 export { createRedisRateLimiter, type RedisRateLimiterOptions } from './rate-limiter.js';
+export { createRedisReplayCache, type RedisReplayCacheOptions } from './replay-cache.js';
 export {
   createRedisResourceUpdates,
   type RedisResourceUpdates,

@@ -7,6 +7,7 @@ import {
   createRedisEventStore,
   createRedisIntrospectionCache,
   createRedisRateLimiter,
+  createRedisReplayCache,
   createRedisResourceUpdates,
   createRedisSessionRecords,
 } from '../src/index.js';
@@ -65,6 +66,17 @@ describe.skipIf(!available)('@portcullis/redis against a real redis-server', () 
     await waitFor(() => a.status === 'ready' && b.status === 'ready');
     // Redis came back empty (no persistence): a fresh window.
     expect((await onA.consume('caller')).allowed).toBe(true);
+  });
+
+  it('accepts a DPoP proof id once across instances, until it expires', async () => {
+    const keyPrefix = `jti-${randomUUID()}`;
+    const onA = createRedisReplayCache({ redis: a, keyPrefix });
+    const onB = createRedisReplayCache({ redis: b, keyPrefix });
+    const expiresAt = Date.now() + 300;
+    const first = await Promise.all([onA.use('jti-1', expiresAt), onB.use('jti-1', expiresAt)]);
+    expect(first.filter(Boolean)).toHaveLength(1);
+    expect(await onA.use('jti-1', expiresAt)).toBe(false);
+    await waitFor(async () => await onB.use('jti-1', Date.now() + 300), 3000);
   });
 
   it('shares introspection answers by token hash until their expiry', async () => {
