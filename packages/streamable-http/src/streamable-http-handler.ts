@@ -161,8 +161,6 @@ export function createStreamableHttpHandler(
   const heartbeatMs = (options.heartbeatSeconds ?? 25) * 1000;
   /** Open `subscriptions/listen` streams: they never end by themselves, so shutdown ends them. */
   const listenStreams = new Set<ServerResponse>();
-  /** Open `subscriptions/listen` streams: they never end by themselves, so shutdown ends them. */
-  const listenStreams = new Set<ServerResponse>();
   const retryMs = options.retryMs ?? 1000;
   const primes = (session: Session) =>
     eventStore !== undefined && session.protocolVersion >= '2025-11-25';
@@ -462,7 +460,6 @@ export function createStreamableHttpHandler(
         heartbeatMs,
         errorStatus: modernErrorStatus,
         listenStreams,
-        listenStreams,
       });
       return;
     }
@@ -567,7 +564,6 @@ export function createStreamableHttpHandler(
         headers: cors,
         heartbeatMs,
         errorStatus: () => 200,
-        listenStreams,
         listenStreams,
       });
       return;
@@ -949,7 +945,6 @@ export function createStreamableHttpHandler(
     },
     async close({ deadlineMs = 10_000 } = {}) {
       closing = true;
-      for (const stream of listenStreams) stream.end();
       for (const stream of listenStreams) stream.end();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
