@@ -2,9 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
-import Provider, { type ClientMetadata, type Configuration } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { autoApproveInteraction } from './auto-approve-interaction.js';
 import { createMemoryAdapterFactory } from './memory-adapter.js';
+import { loadOidcProvider } from './oidc-provider-module.js';
 import {
   type AuthorizationServerProfile,
   PROFILE_ROUTES,
@@ -54,7 +56,13 @@ export interface AuthorizationServerOptions {
   port?: number;
   /** One signing key per algorithm, the first signs access tokens. Default `['RS256']`. */
   algorithms?: readonly SigningAlgorithm[];
-  /** Scopes clients may ask for (besides `openid` and `offline_access`). */
+  /**
+   * Scopes clients may ask for (besides `openid` and `offline_access`). Default:
+   * `files:read files:write files:list application:read application:write user:read
+   * user:write read write admin` ({@link DEFAULT_SCOPES}). A token request naming any other
+   * scope is refused with `invalid_scope` and a description that names the scope and this
+   * option: pass your own, e.g. `scopes: [...DEFAULT_SCOPES, 'notes:read']`.
+   */
   scopes?: readonly string[];
   /** Resource indicators whose tokens are opaque (introspection only) rather than JWTs. */
   opaqueResources?: readonly string[];
@@ -108,7 +116,8 @@ export interface AuthorizationServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const DEFAULT_SCOPES = [
+/** The scopes the development server knows when `scopes` is not given. */
+export const DEFAULT_SCOPES: readonly string[] = [
   'files:read',
   'files:write',
   'files:list',
@@ -120,6 +129,27 @@ const DEFAULT_SCOPES = [
   'write',
   'admin',
 ];
+
+/**
+ * oidc-provider drops a scope it was not configured with and issues the token anyway: a
+ * caller's own `notes:read` became a token with no scope and every tool hidden. Refuse it
+ * instead, naming the scope and the option that adds it.
+ */
+function refuseUnknownScopes(
+  ctx: KoaContextWithOIDC,
+  known: readonly string[],
+  InvalidScope: new (description: string, scope: string) => Error,
+) {
+  const requested = ctx.oidc.params?.scope;
+  if (typeof requested !== 'string') return;
+  const allowed = new Set(['openid', 'offline_access', ...known]);
+  const unknown = requested.split(' ').filter((scope) => scope && !allowed.has(scope));
+  if (unknown.length === 0) return;
+  throw new InvalidScope(
+    `unknown scope ${unknown.map((scope) => `"${scope}"`).join(', ')}: this development authorization server knows only ${known.join(' ')}; start it with your scopes, e.g. startAuthorizationServer({ scopes: [...DEFAULT_SCOPES, ${unknown.map((scope) => `'${scope}'`).join(', ')}] })`,
+    unknown.join(' '),
+  );
+}
 
 function toClientMetadata(registration: ClientRegistration, profile: AuthorizationServerProfile) {
   const grantTypes = [...(registration.grantTypes ?? ['client_credentials'])];
@@ -147,6 +177,7 @@ function toClientMetadata(registration: ClientRegistration, profile: Authorizati
 export async function startAuthorizationServer(
   options: AuthorizationServerOptions = {},
 ): Promise<AuthorizationServer> {
+  const { Provider: OidcProvider, errors } = await loadOidcProvider();
   const profile = options.profile ?? 'standard';
   const routes = PROFILE_ROUTES[profile];
   const scopes = [...(options.scopes ?? DEFAULT_SCOPES)];
@@ -242,13 +273,16 @@ export async function startAuthorizationServer(
           defaultResource: async (_ctx, _client, oneOf) =>
             oneOf ?? (profile === 'casdoor' ? issuer : undefined),
           useGrantedResource: async () => true,
-          getResourceServerInfo: async (_ctx, resource) => ({
-            scope: scopes.join(' '),
-            audience: resource,
-            accessTokenTTL: ttl,
-            accessTokenFormat: opaque.has(resource) ? 'opaque' : 'jwt',
-            jwt: { sign: { alg: keys[0]!.alg, kid: keys[0]!.kid } },
-          }),
+          getResourceServerInfo: async (ctx, resource) => {
+            refuseUnknownScopes(ctx, scopes, errors.InvalidScope);
+            return {
+              scope: scopes.join(' '),
+              audience: resource,
+              accessTokenTTL: ttl,
+              accessTokenFormat: opaque.has(resource) ? 'opaque' : 'jwt',
+              jwt: { sign: { alg: keys[0]!.alg, kid: keys[0]!.kid } },
+            };
+          },
         },
       },
       formats: {
@@ -265,7 +299,7 @@ export async function startAuthorizationServer(
         },
       },
     };
-    const next = new Provider(issuer, configuration);
+    const next = new OidcProvider(issuer, configuration);
     next.on('server_error', (_ctx: unknown, error: Error) => {
       process.stderr.write(`[@portcullis/testing] authorization server error: ${error.message}\n`);
     });
