@@ -1,4 +1,5 @@
 import type { RunningFileServer } from './start-file-server.js';
+import { onNode22, THIRD_PARTY } from './third-party-clients.js';
 
 /** What a person needs to start using the server, printed once at start. */
 export function formatBanner(server: RunningFileServer): string {
@@ -37,6 +38,8 @@ export function formatBanner(server: RunningFileServer): string {
   }
   const hours = Math.round(development.tokenLifetime / 3600);
   const token = development.tokens.readWrite;
+  const inspector = ['npx', ...onNode22(THIRD_PARTY.inspector, 'mcp-inspector')].join(' ');
+  const mcpRemote = onNode22(THIRD_PARTY.mcpRemote, 'mcp-remote');
   lines.push(
     '',
     `Tokens (valid ${hours} h; the Authorization header is "Bearer <token>"):`,
@@ -48,11 +51,11 @@ export function formatBanner(server: RunningFileServer): string {
     `More tokens: client credentials at ${server.development?.server.tokenEndpoint}`,
     `  client_id=${development.clientId}  client_secret=${development.clientSecret}  resource=${server.url}`,
     '',
-    'MCP Inspector (command line; needs Node 22.19+):',
-    `  npx -y @modelcontextprotocol/inspector --cli ${server.url} --transport http --header "Authorization: Bearer ${token}" --method tools/list`,
+    'MCP Inspector (command line; npx brings the Node 22 it needs):',
+    `  ${inspector} --cli ${server.url} --transport http --header "Authorization: Bearer ${token}" --method tools/list`,
     '',
     'mcp-remote (a stdio bridge for clients that only speak stdio):',
-    `  npx -y mcp-remote ${server.url} --header "Authorization: Bearer ${token}"`,
+    `  npx ${mcpRemote.join(' ')} ${server.url} --header "Authorization:Bearer ${token}"`,
     '',
     'Claude Desktop (claude_desktop_config.json):',
     JSON.stringify(
@@ -60,7 +63,7 @@ export function formatBanner(server: RunningFileServer): string {
         mcpServers: {
           'portcullis-files': {
             command: 'npx',
-            args: ['-y', 'mcp-remote', server.url, '--header', `Authorization: Bearer ${token}`],
+            args: [...mcpRemote, server.url, '--header', `Authorization:Bearer ${token}`],
           },
         },
       },

@@ -1,3 +1,4 @@
+export { formatBanner } from './banner.js';
 export { createFileTools, type FileToolLimits } from './file-tools.js';
 export { type FileServerOptions, helpText, parseOptions } from './options.js';
 export {
@@ -6,3 +7,4 @@ export {
   startFileServer,
   WEBSOCKET_PATH,
 } from './start-file-server.js';
+export { onNode22, THIRD_PARTY } from './third-party-clients.js';

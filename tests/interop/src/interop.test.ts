@@ -4,14 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { parseOptions, type RunningFileServer, startFileServer } from '@portcullis/file-server-app';
+import {
+  formatBanner,
+  parseOptions,
+  type RunningFileServer,
+  startFileServer,
+} from '@portcullis/file-server-app';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onNode22, THIRD_PARTY } from './third-party.js';
 
-function run(args: string[]) {
+function run(args: string[], command = 'npx') {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn('npx', args, { env: process.env });
+    const child = spawn(command, args, { env: process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -120,5 +125,51 @@ describe('third-party MCP clients against the file server, with real tokens', ()
     } finally {
       await client.close();
     }
+  });
+
+  describe('the commands the banner prints, run as printed', () => {
+    /** The line after the banner's `label` line: the command, indented by two spaces. */
+    const commandAfter = (label: string) => {
+      const lines = formatBanner(server).split('\n');
+      const at = lines.findIndex((line) => line.startsWith(label));
+      expect(at, `banner line ${label}`).toBeGreaterThanOrEqual(0);
+      return lines[at + 1]!.trim();
+    };
+
+    it('the MCP Inspector command lists the tools', async () => {
+      const command = commandAfter('MCP Inspector');
+      expect(command).toContain(THIRD_PARTY.inspector);
+      const listed = await run(['-c', command], 'sh');
+      expect(listed.code, listed.stderr.slice(-2000)).toBe(0);
+      expect(
+        (JSON.parse(listed.stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name),
+      ).toContain('write_file');
+    });
+
+    it('the mcp-remote command and the Claude Desktop configuration bridge a stdio client', async () => {
+      const banner = formatBanner(server);
+      const json = banner.slice(banner.indexOf('{', banner.indexOf('Claude Desktop')));
+      const desktop = JSON.parse(json) as {
+        mcpServers: Record<string, { command: string; args: string[] }>;
+      };
+      const entry = desktop.mcpServers['portcullis-files']!;
+      for (const parameters of [
+        { command: 'sh', args: ['-c', commandAfter('mcp-remote')] },
+        { command: entry.command, args: entry.args },
+      ]) {
+        const transport = new StdioClientTransport({
+          ...parameters,
+          env: { ...(process.env as Record<string, string>) },
+          stderr: 'pipe',
+        });
+        const client = new Client({ name: 'as-printed', version: '1.0.0' });
+        await client.connect(transport);
+        try {
+          expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('read_file');
+        } finally {
+          await client.close();
+        }
+      }
+    });
   });
 });
