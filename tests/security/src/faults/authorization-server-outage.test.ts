@@ -72,7 +72,12 @@ describe('the authorization server goes away and comes back with rotated keys', 
     const stale = await outcome(verifier, before);
     expect(stale.result).toBe('ok:before-outage');
     expect(stale.ms).toBeLessThan(JWKS.timeoutMs + SLACK_MS);
-    expect(jwksFetches()).toBe(2);
+    const afterStale = jwksFetches();
+    expect(
+      afterStale - 1,
+      'one refresh attempt (the HTTP client may retry a dropped connection once)',
+    ).toBeGreaterThanOrEqual(1);
+    expect(afterStale - 1).toBeLessThanOrEqual(2);
     expect(warnings.some((warning) => warning.includes('keeping cached keys'))).toBe(true);
 
     // A key the issuer never published is refused as an invalid token, and a flood of them
@@ -83,7 +88,8 @@ describe('the authorization server goes away and comes back with rotated keys', 
     const flood = await Promise.all(Array.from({ length: 20 }, () => outcome(verifier, forged)));
     expect(new Set(flood.map((attempt) => attempt.result))).toEqual(new Set(['invalid_token']));
     expect(Math.max(...flood.map((attempt) => attempt.ms))).toBeLessThan(JWKS.timeoutMs + SLACK_MS);
-    expect(jwksFetches()).toBe(3);
+    expect(jwksFetches() - afterStale).toBeGreaterThanOrEqual(1);
+    expect(jwksFetches() - afterStale, 'twenty forged tokens, one refetch').toBeLessThanOrEqual(2);
 
     // Just before the stale limit the cached key still works; at it, verification fails closed.
     clock += JWKS.maxStaleMs - JWKS.maxAgeMs * 1.5 - JWKS.cooldownMs - 1_000;
