@@ -7,6 +7,7 @@ import {
   type Transport,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { InsufficientScopeError, insufficientScopeOf } from '@portcullis/core';
 import { WebSocketClientTransport } from '@portcullis/websocket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, runCli, stdioServerParameters } from './cli-process.js';
@@ -72,6 +73,14 @@ describe('the file server to the official v2 client pinned to 2026-07-28, on all
           .catch((error: Error) => error);
         expect(refused).toBeInstanceOf(Error);
         expect((refused as Error).message).toMatch(/insufficient.scope/i);
+        // One structured refusal, whichever transport carried it.
+        const refusal = insufficientScopeOf(refused);
+        expect(refusal).toBeInstanceOf(InsufficientScopeError);
+        expect(refusal).toMatchObject({ kind: 'tool', target: 'write_file' });
+        expect(refusal!.requiredScopes).toEqual(['files:write']);
+        expect(refusal!.scopeToRequest).toEqual(
+          expect.arrayContaining(['files:write', 'files:read']),
+        );
         if (name === 'Streamable HTTP') {
           // A 403 step-up challenge naming the scopes to ask for.
           expect((refused as Error).message).toContain('files:write');

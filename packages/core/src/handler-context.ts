@@ -13,13 +13,22 @@ import type {
 } from './mcp-types.js';
 import type { ProtocolEra } from './protocol-versions.js';
 
+/** The context of a handler declared with `requireAuth: true`: `auth` is always there. */
+export type AuthenticatedHandlerContext = HandlerContext<AuthInfo>;
+
 /** Which transport a server instance serves; adapters pass their own name. */
 export type TransportKind = 'stdio' | 'streamable-http' | 'websocket' | 'in-memory' | (string & {});
 
-/** What a tool, resource or prompt handler knows about the request it serves. */
-export interface HandlerContext {
+/**
+ * What a tool, resource or prompt handler knows about the request it serves.
+ *
+ * `Auth` is the type of {@link HandlerContext.auth}: `AuthInfo | undefined` by default, and
+ * `AuthInfo` in the handlers of a definition declared with `requireAuth: true` (which a server
+ * with authorization off refuses to register), so protected handlers need no `auth?.`.
+ */
+export interface HandlerContext<Auth extends AuthInfo | undefined = AuthInfo | undefined> {
   /** The caller, as verified for this very request; `undefined` only with authorization off. */
-  auth: AuthInfo | undefined;
+  auth: Auth;
   /** Aborted when the client cancels the request or the connection ends. */
   signal: AbortSignal;
   /** Logger bound to the request (request id, caller identity). */

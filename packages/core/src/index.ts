@@ -73,7 +73,11 @@ export {
 } from './dpop-replay-cache.js';
 export { dpopTargetUri, requestUrl } from './dpop-target-uri.js';
 export type { FetchLike } from './fetch-json.js';
-export type { HandlerContext, TransportKind } from './handler-context.js';
+export type {
+  AuthenticatedHandlerContext,
+  HandlerContext,
+  TransportKind,
+} from './handler-context.js';
 export { type DecodedHeaderValue, decodeHeaderValue } from './header-value.js';
 export {
   HEADER_MISMATCH_ERROR_CODE,
@@ -85,6 +89,12 @@ export {
   targetFromHeaders,
   UNSUPPORTED_VERSION_ERROR_CODE,
 } from './http-route.js';
+export {
+  type InsufficientScopeDetails,
+  InsufficientScopeError,
+  insufficientScopeOf,
+  isInsufficientScope,
+} from './insufficient-scope.js';
 export {
   createIntrospectionVerifier,
   type IntrospectionCacheEntry,
@@ -153,18 +163,21 @@ export {
 export { type ReadMessage, readMessage } from './read-message.js';
 export {
   type ArgumentCheck,
+  type AuthOf,
   type Completer,
   createRegistry,
   definePrompt,
   defineResource,
   defineResourceTemplate,
   defineTool,
+  type InputObject,
   insufficientScopeData,
   type PromptDefinition,
   type RegisteredEntry,
   type RegisteredTemplate,
   type Registry,
   type RegistryOptions,
+  type RequireAuthOption,
   type ResolvedResource,
   type ResourceDefinition,
   type ResourceTemplateDefinition,
@@ -172,6 +185,7 @@ export {
   type TargetedRequest,
   type ToolDefinition,
   type ToolInputSchema,
+  type ToolInputShape,
   type ToolListing,
 } from './registry.js';
 export {

@@ -1,4 +1,4 @@
-import { toJSONSchema, type z } from 'zod';
+import { toJSONSchema, type z, object as zodObject } from 'zod';
 import type { AuditTargetKind } from './audit.js';
 import { AuthError } from './auth-error.js';
 import type { AuthInfo } from './auth-info.js';
@@ -18,6 +18,31 @@ import { compileUriTemplate } from './uri-template.js';
 /** The zod schema of a tool's arguments: always an object. */
 export type ToolInputSchema = z.ZodObject;
 
+/**
+ * A tool's arguments as the MCP SDK's `registerTool` takes them: a raw shape such as
+ * `{ path: z.string() }`, which Portcullis wraps in `z.object(...)`.
+ */
+export type ToolInputShape = z.ZodRawShape;
+
+/** The object schema of a tool's `input`, a zod object or a raw shape. */
+export type InputObject<Input extends ToolInputSchema | ToolInputShape> =
+  Input extends ToolInputSchema ? Input : Input extends ToolInputShape ? z.ZodObject<Input> : never;
+
+/** The handler's `auth` type for a definition's `requireAuth`. */
+export type AuthOf<RequireAuth extends boolean> = RequireAuth extends true
+  ? AuthInfo
+  : AuthInfo | undefined;
+
+/** Declares that a definition's handlers always get a verified caller. */
+export interface RequireAuthOption<RequireAuth extends boolean> {
+  /**
+   * `true`: the handler's `context.auth` is typed `AuthInfo` (never `undefined`), and a server
+   * created with authorization off (`verifier: false`) refuses to start with this definition.
+   * Write it before the handler, so TypeScript reads it first. Default `false`.
+   */
+  requireAuth?: RequireAuth;
+}
+
 /** Suggests values for one argument of a prompt or resource template (`completion/complete`). */
 export type Completer = (
   value: string,
@@ -25,13 +50,19 @@ export type Completer = (
 ) => string[] | Promise<string[]>;
 
 /** A tool, declared once with the scopes it needs. */
-export interface ToolDefinition<Input extends ToolInputSchema = ToolInputSchema> {
+export interface ToolDefinition<
+  Input extends ToolInputSchema | ToolInputShape = ToolInputSchema,
+  RequireAuth extends boolean = boolean,
+> extends RequireAuthOption<RequireAuth> {
   name: string;
   title?: string;
   description: string;
   /** Scopes a caller needs, all of them. An empty list: any authenticated caller. */
   scopes: readonly string[];
-  /** The arguments as a zod schema; validated before the handler runs. Default: no arguments. */
+  /**
+   * The arguments as a zod object, or a raw shape as the SDK takes it (`{ n: z.number() }`,
+   * wrapped in `z.object`); validated before the handler runs. Default: no arguments.
+   */
   input?: Input;
   /**
    * The arguments as a raw JSON Schema instead of `input` (e.g. to publish JSON Schema
@@ -46,13 +77,14 @@ export interface ToolDefinition<Input extends ToolInputSchema = ToolInputSchema>
    * (an elicitation, a sampling, the roots) and is then called again with the answers.
    */
   handler(
-    args: z.output<Input>,
-    context: HandlerContext,
+    args: z.output<InputObject<Input>>,
+    context: HandlerContext<AuthOf<RequireAuth>>,
   ): CallToolResult | InputRequiredResult | Promise<CallToolResult | InputRequiredResult>;
 }
 
 /** A fixed resource, declared once with the scopes needed to see and read it. */
-export interface ResourceDefinition {
+export interface ResourceDefinition<RequireAuth extends boolean = boolean>
+  extends RequireAuthOption<RequireAuth> {
   uri: string;
   name: string;
   title?: string;
@@ -61,12 +93,13 @@ export interface ResourceDefinition {
   scopes: readonly string[];
   read(
     uri: URL,
-    context: HandlerContext,
+    context: HandlerContext<AuthOf<RequireAuth>>,
   ): ReadResourceResult | InputRequiredResult | Promise<ReadResourceResult | InputRequiredResult>;
 }
 
 /** A family of resources named by an RFC 6570 URI template, e.g. `notes://{id}`. */
-export interface ResourceTemplateDefinition {
+export interface ResourceTemplateDefinition<RequireAuth extends boolean = boolean>
+  extends RequireAuthOption<RequireAuth> {
   uriTemplate: string;
   name: string;
   title?: string;
@@ -78,12 +111,15 @@ export interface ResourceTemplateDefinition {
   read(
     uri: URL,
     variables: Record<string, string>,
-    context: HandlerContext,
+    context: HandlerContext<AuthOf<RequireAuth>>,
   ): ReadResourceResult | InputRequiredResult | Promise<ReadResourceResult | InputRequiredResult>;
 }
 
 /** A prompt, declared once with the scopes needed to see and get it. */
-export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
+export interface PromptDefinition<
+  Args extends z.ZodObject = z.ZodObject,
+  RequireAuth extends boolean = boolean,
+> extends RequireAuthOption<RequireAuth> {
   name: string;
   title?: string;
   description?: string;
@@ -94,34 +130,53 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
   complete?: Record<string, Completer>;
   get(
     args: z.output<Args>,
-    context: HandlerContext,
+    context: HandlerContext<AuthOf<RequireAuth>>,
   ): GetPromptResult | InputRequiredResult | Promise<GetPromptResult | InputRequiredResult>;
 }
 
-/** Declares a tool, inferring the handler's argument type from `input`. */
-export function defineTool<Input extends ToolInputSchema>(
-  definition: ToolDefinition<Input>,
-): ToolDefinition<Input> {
+/**
+ * Declares a tool, inferring the handler's argument type from `input` (a zod object or a raw
+ * shape) and the type of `context.auth` from `requireAuth`.
+ */
+export function defineTool<
+  Input extends ToolInputSchema | ToolInputShape = ToolInputSchema,
+  const RequireAuth extends boolean = false,
+>(definition: ToolDefinition<Input, RequireAuth>): ToolDefinition<Input, RequireAuth> {
   return definition;
 }
 
-/** Declares a resource. */
-export function defineResource(definition: ResourceDefinition): ResourceDefinition {
+/** Declares a resource; `requireAuth: true` types `context.auth` as `AuthInfo`. */
+export function defineResource<const RequireAuth extends boolean = false>(
+  definition: ResourceDefinition<RequireAuth>,
+): ResourceDefinition<RequireAuth> {
   return definition;
 }
 
-/** Declares a resource template. */
-export function defineResourceTemplate(
-  definition: ResourceTemplateDefinition,
-): ResourceTemplateDefinition {
+/** Declares a resource template; `requireAuth: true` types `context.auth` as `AuthInfo`. */
+export function defineResourceTemplate<const RequireAuth extends boolean = false>(
+  definition: ResourceTemplateDefinition<RequireAuth>,
+): ResourceTemplateDefinition<RequireAuth> {
   return definition;
 }
 
-/** Declares a prompt, inferring the handler's argument type from `arguments`. */
-export function definePrompt<Args extends z.ZodObject>(
-  definition: PromptDefinition<Args>,
-): PromptDefinition<Args> {
+/**
+ * Declares a prompt, inferring the handler's argument type from `arguments` and the type of
+ * `context.auth` from `requireAuth`.
+ */
+export function definePrompt<
+  Args extends z.ZodObject = z.ZodObject,
+  const RequireAuth extends boolean = false,
+>(definition: PromptDefinition<Args, RequireAuth>): PromptDefinition<Args, RequireAuth> {
   return definition;
+}
+
+/** The zod object of a tool's `input`: itself, or a raw shape wrapped in `z.object`. */
+function inputObject(input: ToolInputSchema | ToolInputShape | undefined): z.ZodObject | undefined {
+  if (input === undefined) return undefined;
+  // A zod schema has safeParse; a raw shape is a plain object of schemas.
+  return typeof (input as { safeParse?: unknown }).safeParse === 'function'
+    ? (input as z.ZodObject)
+    : zodObject(input as ToolInputShape);
 }
 
 /** Options for {@link createRegistry}. */
@@ -289,6 +344,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     (tool) => {
       if (tool.input && tool.inputSchema)
         throw new Error(`tool "${tool.name}" has both input and inputSchema; give one`);
+      const input = inputObject(tool.input);
       const raw = tool.inputSchema && compileJsonSchema(tool.inputSchema);
       const listing: ToolListing = {
         name: tool.name,
@@ -296,11 +352,11 @@ export function createRegistry(options: RegistryOptions): Registry {
         description: tool.description,
         inputSchema:
           tool.inputSchema ??
-          (tool.input ? jsonSchemaOf(tool.input, 'input') : { type: 'object', properties: {} }),
+          (input ? jsonSchemaOf(input, 'input') : { type: 'object', properties: {} }),
         ...optional('outputSchema', tool.output && jsonSchemaOf(tool.output, 'output')),
         ...optional('annotations', tool.annotations),
       };
-      const check = raw ? (args: unknown): ArgumentCheck => raw(args) : zodCheck(tool.input);
+      const check = raw ? (args: unknown): ArgumentCheck => raw(args) : zodCheck(input);
       return { definition: tool as ToolDefinition, listing, check };
     },
   );
@@ -424,7 +480,9 @@ export function createRegistry(options: RegistryOptions): Registry {
       if (missing.length === 0) return undefined;
       const error = new AuthError(
         'insufficient_scope',
-        `${kind} "${name}" needs scope ${missing.join(' ')}`,
+        // Single quotes: a double quote would be escaped in the challenge's quoted-string,
+        // which some clients' parsers cut short (the SDK v2 client reads `tool \`).
+        `${kind} '${name}' needs scope ${missing.join(' ')}`,
         {
           requiredScopes: required,
           grantedScopes: auth.scopes,

@@ -82,6 +82,20 @@ function toolError(message: string) {
 export function createServerFactory(options: ServerFactoryOptions): ServerFactory {
   const { registry, logger } = options;
   const requireAuth = options.requireAuth ?? true;
+  if (!requireAuth) {
+    const needy = [
+      ...registry.tools.values(),
+      ...registry.resources.values(),
+      ...registry.resourceTemplates.values(),
+      ...registry.prompts.values(),
+    ].find((entry) => entry.definition.requireAuth === true);
+    if (needy) {
+      const { definition } = needy as { definition: { name: string } };
+      throw new Error(
+        `"${definition.name}" is declared with requireAuth: true, but authorization is off (verifier: false): give the server a verifier, or drop requireAuth`,
+      );
+    }
+  }
   const hasResources = registry.resources.size > 0 || registry.resourceTemplates.size > 0;
   const capabilities = {
     ...(registry.tools.size > 0 && { tools: { listChanged: false } }),
