@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readBearerToken } from './bearer-token.js';
+import { readAccessToken, readBearerToken } from './bearer-token.js';
 
 const codeOf = (header: Parameters<typeof readBearerToken>[0]) => {
   try {
@@ -25,5 +25,22 @@ describe('readBearerToken', () => {
     expect(codeOf('Bearer ')).toBe('invalid_request');
     expect(codeOf('Bearer a b')).toBe('invalid_request');
     expect(codeOf(['Bearer a', 'Bearer b'])).toBe('invalid_request');
+  });
+
+  it('names a scheme it refuses, but never repeats a bare token', () => {
+    const messageOf = (read: () => unknown) => {
+      try {
+        read();
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    const token = 'eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCJ9.e30.c2ln';
+    for (const read of [readBearerToken, readAccessToken]) {
+      expect(messageOf(() => read('Basic dXNlcjpwYXNz'))).toMatch(/, not Basic$/);
+      expect(messageOf(() => read(token))).not.toContain(token.slice(0, 8));
+      expect(messageOf(() => read(`${token} x`))).not.toContain(token.slice(0, 8));
+    }
   });
 });

@@ -22,7 +22,7 @@ export function readBearerToken(header: string | readonly string[] | undefined):
   if (scheme.toLowerCase() !== 'bearer') {
     throw new AuthError(
       'invalid_request',
-      `the Authorization scheme must be Bearer, not ${scheme.slice(0, 20)}`,
+      `the Authorization scheme must be Bearer${namedScheme(header, space)}`,
     );
   }
   const token = header.slice(space + 1).trim();
@@ -35,6 +35,16 @@ export function readBearerToken(header: string | readonly string[] | undefined):
 /** Whether a query string carries a token, which is never accepted (RFC 9700 §2.5: URLs end up in logs). */
 export function hasQueryToken(search: string): boolean {
   return /(?:^|[?&])access_token=/.test(search);
+}
+
+/**
+ * `, not <scheme>` when the header names a scheme (a short word before a credential, such as
+ * `Basic`); nothing when it does not, so a bare token's characters never reach an answer or a
+ * log.
+ */
+function namedScheme(header: string, space: number): string {
+  const scheme = header.slice(0, space);
+  return space > 0 && /^[A-Za-z][A-Za-z0-9-]{0,19}$/.test(scheme) ? `, not ${scheme}` : '';
 }
 
 /** An access token and the `Authorization` scheme it came with. */
@@ -74,7 +84,7 @@ export function readAccessToken(
   if (!scheme) {
     throw new AuthError(
       'invalid_request',
-      `the Authorization scheme must be Bearer or DPoP, not ${given.slice(0, 20)}`,
+      `the Authorization scheme must be Bearer or DPoP${namedScheme(header, space)}`,
     );
   }
   const token = header.slice(space + 1).trim();
