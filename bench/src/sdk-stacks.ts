@@ -10,9 +10,12 @@ import {
   ListToolsRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
-import type { AuthInfo, TokenVerifier } from '@portcullis/core';
 import express from 'express';
 import { z } from 'zod';
+import { type BenchAuth, SCOPE, TOOL, toolText } from './shared.js';
+
+type AuthInfo = BenchAuth;
+type TokenVerifier = { verify(token: string): Promise<BenchAuth> };
 
 /** A contender listening on loopback. */
 export interface RunningStack {
@@ -20,7 +23,7 @@ export interface RunningStack {
   close(): Promise<void>;
 }
 
-const TOOL_TEXT = (path: string, auth: AuthInfo | undefined) => `${auth?.subject}:read:${path}`;
+const TOOL_TEXT = (path: string, auth: AuthInfo | undefined) => toolText(auth?.subject, path);
 
 async function listenOn(server: Server, path: string): Promise<RunningStack> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -38,18 +41,18 @@ async function listenOn(server: Server, path: string): Promise<RunningStack> {
 /**
  * What a user of the SDK v2 writes: `createMcpHandler` with a factory that builds an
  * `McpServer` per request (both eras), behind `toNodeHandler`, with a bearer check in front
- * that verifies the token with the same verifier as Portcullis and checks the scope in the
+ * that verifies the token with a jose verifier (`joseVerifier`) and checks the scope in the
  * tool.
  */
 export function startSdkV2Stack(verifier: TokenVerifier): Promise<RunningStack> {
   const mcp = createMcpHandler(() => {
     const server = new McpServer({ name: 'bench', version: '1.0.0' });
     server.registerTool(
-      'read_file',
+      TOOL,
       { description: 'Read.', inputSchema: z.object({ path: z.string() }) },
       async ({ path }, ctx) => {
         const auth = ctx.http?.authInfo as AuthInfo | undefined;
-        if (!auth?.scopes.includes('files:read')) throw new Error('insufficient_scope');
+        if (!auth?.scopes.includes(SCOPE)) throw new Error('insufficient_scope');
         return { content: [{ type: 'text', text: TOOL_TEXT(path, auth) }] };
       },
     );
@@ -74,11 +77,11 @@ export function startSdkV2Stack(verifier: TokenVerifier): Promise<RunningStack> 
 function v1Server(): V1Server {
   const server = new V1Server({ name: 'bench', version: '1.0.0' }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: [{ name: 'read_file', inputSchema: { type: 'object' } }],
+    tools: [{ name: TOOL, inputSchema: { type: 'object' } }],
   }));
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
     const auth = extra.authInfo as AuthInfo | undefined;
-    if (!auth?.scopes.includes('files:read')) throw new Error('insufficient_scope');
+    if (!auth?.scopes.includes(SCOPE)) throw new Error('insufficient_scope');
     const { path } = z.object({ path: z.string() }).parse(request.params.arguments);
     return { content: [{ type: 'text', text: TOOL_TEXT(path, auth) }] };
   });

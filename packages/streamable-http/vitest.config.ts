@@ -1,3 +1,3 @@
 import { testProject } from '../../vitest.shared.ts';
 
-export default testProject('streamable-http', { bench: true });
+export default testProject('streamable-http');

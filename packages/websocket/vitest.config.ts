@@ -1,3 +1,3 @@
 import { testProject } from '../../vitest.shared.ts';
 
-export default testProject('websocket', { bench: true });
+export default testProject('websocket');

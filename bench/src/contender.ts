@@ -1,0 +1,116 @@
+/**
+ * One contender in a process of its own. `BENCH_CONTENDER` (JSON) names the kind and the
+ * authorization server's issuer and counting JWKS URL; the process listens on 127.0.0.1,
+ * sends `{ type: 'ready', url, resource }` over IPC and answers `stats` requests (CPU time,
+ * memory) until it is killed. `portcullis-stdio` serves stdin/stdout instead (its parent is
+ * the driver, which owns the pipes) and reports `ready` without a URL.
+ */
+import {
+  createJwtVerifier,
+  createPortcullis,
+  createRegistry,
+  defineTool,
+  type Portcullis,
+} from '@portcullis/core';
+import { serveStdio } from '@portcullis/stdio';
+import { startHttpServer } from '@portcullis/streamable-http';
+import { startWebSocketServer } from '@portcullis/websocket';
+import { z } from 'zod';
+import { startHttpFloor, startWebSocketFloor } from './floors.js';
+import type { ContenderConfig } from './kinds.js';
+import { startSdkV1Stack, startSdkV2Stack } from './sdk-stacks.js';
+import { answerStatsRequests, joseVerifier, SCOPE, TOOL, toolText } from './shared.js';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+function portcullisFor(config: ContenderConfig, resource: string): Portcullis {
+  return createPortcullis({
+    resource,
+    server: { name: 'bench', version: '1.0.0' },
+    registry: createRegistry({
+      tools: [
+        defineTool({
+          name: TOOL,
+          description: 'Read.',
+          scopes: [SCOPE],
+          input: z.object({ path: z.string() }),
+          handler: ({ path }, { auth }) => ({
+            content: [{ type: 'text', text: toolText(auth?.subject, path) }],
+          }),
+        }),
+      ],
+    }),
+    verifier: createJwtVerifier({
+      issuers: [{ issuer: config.issuer, jwksUri: config.jwksUri }],
+      audience: resource,
+    }),
+    authorizationServers: [config.issuer],
+    logger: silent,
+  });
+}
+
+async function start(config: ContenderConfig): Promise<{ url?: string; resource?: string }> {
+  const { issuer, jwksUri } = config;
+  switch (config.kind) {
+    case 'portcullis-http-stateless':
+    case 'portcullis-http-modern':
+    case 'portcullis-http-session': {
+      const server = await startHttpServer({
+        ...(config.kind === 'portcullis-http-session' && {
+          // Room for the idle-session memory measurement (1,000 sessions of one identity).
+          sessions: { maxSessions: 10_000, maxSessionsPerIdentity: 10_000 },
+          jsonResponse: true,
+        }),
+        portcullis: ({ origin }) => portcullisFor(config, `${origin}/mcp`),
+      });
+      return { url: server.url, resource: server.portcullis.resource };
+    }
+    case 'portcullis-ws': {
+      const server = await startWebSocketServer({
+        // Room for the idle-connection memory measurement (5,000 connections).
+        maxConnections: 10_000,
+        portcullis: ({ origin }) => portcullisFor(config, `${origin}/mcp`),
+      });
+      return { url: server.url, resource: server.portcullis.resource };
+    }
+    case 'portcullis-stdio': {
+      const server = await serveStdio(portcullisFor(config, config.resource ?? ''));
+      void server.done.then(() => process.exit(0));
+      return {};
+    }
+    case 'sdk-v2':
+    case 'sdk-v1-stateless':
+    case 'sdk-v1-session': {
+      let audience = '';
+      const verifier = joseVerifier({ issuer, jwksUri, cache: true, audience: () => audience });
+      const stack =
+        config.kind === 'sdk-v2'
+          ? await startSdkV2Stack(verifier)
+          : await startSdkV1Stack(
+              verifier,
+              config.kind === 'sdk-v1-session' ? 'stateful' : 'stateless',
+            );
+      audience = stack.url;
+      return { url: stack.url, resource: stack.url };
+    }
+    case 'floor-http-cached':
+    case 'floor-http-verify': {
+      const url = await startHttpFloor({
+        issuer,
+        jwksUri,
+        cache: config.kind === 'floor-http-cached',
+      });
+      return { url, resource: url };
+    }
+    case 'floor-ws': {
+      const url = await startWebSocketFloor({ issuer, jwksUri });
+      return { url, resource: url.replace(/^ws:/, 'http:') };
+    }
+  }
+}
+
+const config = JSON.parse(process.env.BENCH_CONTENDER ?? '{}') as ContenderConfig;
+answerStatsRequests();
+process.on('disconnect', () => process.exit(0));
+const { url, resource } = await start(config);
+process.send?.({ type: 'ready', url, resource });

@@ -1,0 +1,388 @@
+/**
+ * The load generator, a process of its own driven over IPC by the harness: autocannon for
+ * Streamable HTTP, a lock-step driver for WebSocket and stdio (each of `connections` clients
+ * sends a call, waits for its answer, sends the next). A call counts only when its answer is
+ * the expected JSON-RPC result. It is also the parent of the stdio contender (it owns the
+ * pipes) and relays that process's stats, and it holds the idle sessions and connections of
+ * the memory measurements. Every loop is bounded in time and in count.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { WebSocket } from 'ws';
+import type { ContenderConfig } from './kinds.js';
+import {
+  EXPECTED_TEXT,
+  initializedNotification,
+  initializeRequest,
+  isExpectedAnswer,
+  LEGACY,
+  legacyCall,
+  type ProcessStats,
+  percentile,
+} from './shared.js';
+
+export interface LoadResult {
+  /** Calls answered with the expected result. */
+  calls: number;
+  /** Anything else: JSON-RPC errors, other results, HTTP errors, connection errors. */
+  errors: number;
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** At most this many latencies are kept per run (the run stops counting beyond it). */
+const MAX_SAMPLES = 4_000_000;
+const samples = new Float64Array(MAX_SAMPLES);
+
+function summary(calls: number, errors: number, seconds: number): LoadResult {
+  const kept = Math.min(calls, MAX_SAMPLES);
+  return {
+    calls,
+    errors,
+    seconds,
+    p50Ms: percentile(samples, kept, 0.5),
+    p99Ms: percentile(samples, kept, 0.99),
+  };
+}
+
+function runHttp(options: {
+  url: string;
+  headers: Record<string, string>;
+  body: object;
+  connections: number;
+  seconds: number;
+}): Promise<LoadResult> {
+  let calls = 0;
+  let errors = 0;
+  let lastOk = false;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        duration: options.seconds,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...options.headers,
+        },
+        body: JSON.stringify(options.body),
+        requests: [
+          {
+            onResponse(status: number, body: string) {
+              lastOk = status === 200 && isExpectedAnswer(body, 1);
+              if (!lastOk) errors += 1;
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) reject(error);
+        else resolve(summary(calls, errors + result.errors, (performance.now() - started) / 1000));
+      },
+    );
+    // Emitted right after `onResponse`, with the response time in fractional milliseconds.
+    instance.on('response', (_client, _status, _bytes, responseTime: number) => {
+      if (!lastOk) return;
+      if (calls < MAX_SAMPLES) samples[calls] = responseTime;
+      calls += 1;
+    });
+  });
+}
+
+/** A message channel: WebSocket connection or the stdio pipes. */
+interface Channel {
+  send(text: string): void;
+  onMessage(listener: (text: string) => void): void;
+}
+
+/**
+ * Lock-step load: `workers` clients share `channels` round-robin; each sends a call and waits
+ * for its answer before the next, until `seconds` have passed.
+ */
+async function lockStep(
+  channels: Channel[],
+  workers: number,
+  seconds: number,
+): Promise<LoadResult> {
+  let nextId = 1_000;
+  let calls = 0;
+  let errors = 0;
+  const waiting = new Map<number, (ok: boolean) => void>();
+  for (const channel of channels)
+    channel.onMessage((text) => {
+      let message: {
+        id?: unknown;
+        result?: { isError?: boolean; content?: Array<{ text?: unknown }> };
+      };
+      try {
+        message = JSON.parse(text);
+      } catch {
+        return;
+      }
+      const wake = typeof message.id === 'number' ? waiting.get(message.id) : undefined;
+      if (!wake) return;
+      waiting.delete(message.id as number);
+      wake(
+        message.result?.isError !== true && message.result?.content?.[0]?.text === EXPECTED_TEXT,
+      );
+    });
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      const channel = channels[worker % channels.length]!;
+      while (performance.now() < deadline && calls + errors < MAX_SAMPLES) {
+        const id = nextId++;
+        const sent = performance.now();
+        const ok = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => {
+            waiting.delete(id);
+            resolve(false);
+          }, 10_000);
+          waiting.set(id, (answer) => {
+            clearTimeout(timer);
+            resolve(answer);
+          });
+          channel.send(JSON.stringify(legacyCall(id)));
+        });
+        if (ok) samples[calls++] = performance.now() - sent;
+        else errors += 1;
+      }
+    }),
+  );
+  return summary(calls, errors, (performance.now() - started) / 1000);
+}
+
+/** Opens an authenticated WebSocket, initialized (a 2025 session), as a client would. */
+async function openWebSocket(url: string, token: string): Promise<WebSocket & Channel> {
+  const socket = new WebSocket(url, ['mcp'], { headers: { authorization: `Bearer ${token}` } });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+    socket.once('unexpected-response', (_req, res) =>
+      reject(new Error(`upgrade refused: ${res.statusCode}`)),
+    );
+  });
+  const initialized = new Promise<void>((resolve) =>
+    socket.once('message', () => {
+      socket.send(JSON.stringify(initializedNotification));
+      resolve();
+    }),
+  );
+  socket.send(JSON.stringify(initializeRequest(0)));
+  await initialized;
+  return Object.assign(socket, {
+    onMessage(listener: (text: string) => void) {
+      socket.removeAllListeners('message');
+      socket.on('message', (data) => listener(data.toString()));
+    },
+  });
+}
+
+/** Runs `tasks` with at most `limit` at a time. */
+async function inBatches<T>(count: number, limit: number, task: (i: number) => Promise<T>) {
+  const results: T[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
+  return results;
+}
+
+async function openHttpSession(url: string, token: string): Promise<boolean> {
+  const headers = {
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+  };
+  const response = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(initializeRequest(0)),
+  });
+  await response.text();
+  const session = response.headers.get('mcp-session-id');
+  if (!response.ok || !session) return false;
+  const notified = await fetch(url, {
+    method: 'POST',
+    headers: { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': LEGACY },
+    body: JSON.stringify(initializedNotification),
+  });
+  await notified.text();
+  return notified.ok;
+}
+
+// --- the stdio contender, a child of this process ---
+let stdio: ChildProcess | undefined;
+let stdioChannel: Channel | undefined;
+let stdioStats: ((stats: ProcessStats) => void) | undefined;
+
+async function startStdio(config: ContenderConfig, token: string): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@portcullis/source',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./contender.ts', import.meta.url)),
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        BENCH_CONTENDER: JSON.stringify(config),
+        MCP_ACCESS_TOKEN: token,
+      },
+      stdio: ['pipe', 'pipe', 'inherit', 'ipc'],
+    },
+  );
+  stdio = child;
+  const listeners: Array<(text: string) => void> = [];
+  let pending = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    let newline = pending.indexOf('\n');
+    while (newline !== -1) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      for (const listener of listeners) listener(line);
+      newline = pending.indexOf('\n');
+    }
+  });
+  child.on('message', (message: { type?: string; stats?: ProcessStats }) => {
+    if (message.type === 'stats' && message.stats) stdioStats?.(message.stats);
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the stdio contender exited (${code})`)));
+  });
+  stdioChannel = {
+    send: (text) => child.stdin!.write(`${text}\n`),
+    onMessage(listener) {
+      listeners.length = 0;
+      listeners.push(listener);
+    },
+  };
+  const initialized = new Promise<void>((resolve) => stdioChannel!.onMessage(() => resolve()));
+  stdioChannel.send(JSON.stringify(initializeRequest(0)));
+  await initialized;
+  stdioChannel.send(JSON.stringify(initializedNotification));
+}
+
+// --- IPC ---
+const held: WebSocket[] = [];
+
+type Command =
+  | {
+      type: 'http';
+      url: string;
+      headers: Record<string, string>;
+      body: object;
+      connections: number;
+      seconds: number;
+    }
+  | { type: 'ws'; url: string; token: string; connections: number; seconds: number }
+  | { type: 'stdio-start'; config: ContenderConfig; token: string }
+  | { type: 'stdio'; connections: number; seconds: number }
+  | { type: 'stdio-stats'; gc?: boolean }
+  | { type: 'open-sessions'; url: string; token: string; count: number }
+  | { type: 'open-ws'; url: string; token: string; count: number }
+  | { type: 'close-ws' }
+  | { type: 'flood'; url: string; transport: 'http' | 'ws'; tokens: string[]; seconds: number };
+
+async function handle(command: Command): Promise<unknown> {
+  switch (command.type) {
+    case 'http':
+      return runHttp(command);
+    case 'ws': {
+      const sockets = await inBatches(command.connections, 64, () =>
+        openWebSocket(command.url, command.token),
+      );
+      const result = await lockStep(sockets, command.connections, command.seconds);
+      for (const socket of sockets) socket.terminate();
+      return result;
+    }
+    case 'stdio-start':
+      return startStdio(command.config, command.token);
+    case 'stdio':
+      return lockStep([stdioChannel!], command.connections, command.seconds);
+    case 'stdio-stats':
+      return new Promise((resolve) => {
+        stdioStats = resolve;
+        stdio!.send({ type: 'stats', gc: command.gc });
+      });
+    case 'open-sessions': {
+      const opened = await inBatches(command.count, 16, () =>
+        openHttpSession(command.url, command.token).catch(() => false),
+      );
+      return opened.filter(Boolean).length;
+    }
+    case 'open-ws': {
+      const sockets = await inBatches(command.count, 64, () =>
+        openWebSocket(command.url, command.token).catch(() => undefined),
+      );
+      for (const socket of sockets) if (socket) held.push(socket);
+      return held.length;
+    }
+    case 'close-ws':
+      for (const socket of held.splice(0)) socket.terminate();
+      return 0;
+    case 'flood': {
+      // Tokens naming keys the JWKS does not publish, 8 at a time, for `seconds` at most.
+      const deadline = performance.now() + command.seconds * 1000;
+      let sent = 0;
+      let refused = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (performance.now() < deadline && sent < command.tokens.length) {
+            const token = command.tokens[sent++]!;
+            if (command.transport === 'ws') {
+              const ok = await openWebSocket(command.url, token).then(
+                (socket) => {
+                  socket.terminate();
+                  return true;
+                },
+                () => false,
+              );
+              if (!ok) refused += 1;
+            } else {
+              const response = await fetch(command.url, {
+                method: 'POST',
+                headers: {
+                  authorization: `Bearer ${token}`,
+                  'content-type': 'application/json',
+                  accept: 'application/json, text/event-stream',
+                },
+                body: JSON.stringify(legacyCall(1)),
+              });
+              const text = await response.text();
+              if (response.status === 401 && !isExpectedAnswer(text)) refused += 1;
+            }
+          }
+        }),
+      );
+      return { sent, refused };
+    }
+  }
+}
+
+process.on('message', (message: { seq: number; command: Command }) => {
+  handle(message.command).then(
+    (result) => process.send?.({ seq: message.seq, result }),
+    (error: Error) => process.send?.({ seq: message.seq, error: error.message }),
+  );
+});
+process.on('disconnect', () => {
+  stdio?.kill();
+  process.exit(0);
+});
+process.send?.({ type: 'ready' });

@@ -1,0 +1,51 @@
+/**
+ * `pnpm bench`: the full run. Prints the table, writes bench/results/latest.json, the chart
+ * docs/benchmarks.svg and the generated part of docs/benchmarks.md.
+ *   --smoke            seconds instead of minutes (what CI runs, without writing the docs)
+ *   --rounds N --seconds S --only id,id --out file.json --no-doc
+ *   --cpu-prof DIR     a V8 CPU profile of each contender process, written when it exits
+ */
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FULL, type HarnessOptions, runHarness, SMOKE } from './harness.js';
+import { textReport, writeDoc } from './report.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const value = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? undefined : args[i + 1];
+};
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const smoke = flag('smoke');
+const options: HarnessOptions = {
+  ...(smoke ? SMOKE : FULL),
+  log: (line) => process.stderr.write(`${line}\n`),
+};
+if (value('rounds')) options.rounds = Number(value('rounds'));
+if (value('seconds')) options.seconds = Number(value('seconds'));
+if (value('only')) options.only = value('only')!.split(',');
+if (value('cpu-prof')) {
+  options.cpuProfileDir = resolve(value('cpu-prof')!);
+  mkdirSync(options.cpuProfileDir, { recursive: true });
+}
+let openFiles = 'unknown';
+try {
+  openFiles = execSync('ulimit -n', { shell: '/bin/sh', encoding: 'utf8' }).trim();
+} catch {}
+
+const result = await runHarness(options, openFiles);
+const out = resolve(
+  value('out') ??
+    (smoke ? `${tmpdir()}/portcullis-bench-smoke.json` : `${root}bench/results/latest.json`),
+);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+console.log(textReport(result));
+if (!smoke && !flag('no-doc') && !options.only) {
+  writeDoc(result, `${root}docs/benchmarks.md`, `${root}docs/benchmarks.svg`);
+  console.log(`\nwrote ${out}, docs/benchmarks.md and docs/benchmarks.svg`);
+} else console.log(`\nwrote ${out}`);
