@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { fdPath } from './proc-fd.js';
+import { temporaryFileName } from './temporary-files.js';
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -26,7 +26,9 @@ const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | c
  * temporary file in the same folder, is flushed to disk, then renamed over the target, and the
  * folder is flushed. Every step goes through the folder's descriptor (`/proc/self/fd/N/…`), so
  * the file is created and renamed in the folder that was checked, whatever happens to the names
- * leading to it. Writes to one entry are serialized, so they never interleave.
+ * leading to it. Writes to one entry are serialized, so they never interleave. The temporary
+ * file's name carries this process ({@link temporaryFileName}), so one left by a crash is removed
+ * at the next start and one a live server is writing never is.
  */
 export async function writeFileAtomically(
   folder: FileHandle,
@@ -35,7 +37,7 @@ export async function writeFileAtomically(
 ): Promise<void> {
   const { dev, ino } = await folder.stat({ bigint: true });
   return serialize(`${dev}:${ino}/${name}`, async () => {
-    const temporary = fdPath(folder, `.portcullis-write-${randomUUID()}.tmp`);
+    const temporary = fdPath(folder, temporaryFileName());
     try {
       const handle = await open(temporary, CREATE_NEW, 0o644);
       try {

@@ -4,7 +4,12 @@ import { pino } from 'pino';
 import { formatBanner } from './banner.js';
 import { helpText, parseOptions } from './options.js';
 import { prepareRoot } from './prepare-root.js';
-import { createFilePortcullis, resolveTrust, startFileServer } from './start-file-server.js';
+import {
+  createFilePortcullis,
+  logCleanUp,
+  resolveTrust,
+  startFileServer,
+} from './start-file-server.js';
 
 /** Prints one line on stderr and exits non-zero: how every start-up failure ends. */
 function fail(message: string): never {
@@ -36,7 +41,7 @@ async function main(): Promise<void> {
         '--stdio needs --issuer or --casdoor: the token in MCP_ACCESS_TOKEN must come from an authorization server you run',
       );
     try {
-      const root = await prepareRoot(options.root);
+      const root = await prepareRoot(options.root, logCleanUp(logger));
       const trust = await resolveTrust(options);
       const resource = options.resource ?? `http://${options.host}:${options.port}/mcp`;
       await runStdioServer(createFilePortcullis(root, resource, trust, options, logger));

@@ -1,8 +1,12 @@
 import { isAbsolute, posix } from 'node:path';
 import { FileAccessError } from './file-access-error.js';
 
-/** Names of the temporary files of atomic writes; hidden from listings and never addressable. */
-export const TEMPORARY_FILE = /^\.portcullis-write-[0-9a-f-]{36}\.tmp$/;
+/**
+ * Names of the temporary files of atomic writes (`.portcullis-write-PID-START-TAG-UUID.tmp`, and
+ * the earlier `.portcullis-write-UUID.tmp`); hidden from listings and never addressable.
+ */
+export const TEMPORARY_FILE =
+  /^\.portcullis-write-(?:\d{1,10}-\d{1,20}-[0-9a-f]{16}-)?[0-9a-f-]{36}\.tmp$/;
 
 /**
  * Checks a caller's path without touching the disk and returns its names from the root, `.` and

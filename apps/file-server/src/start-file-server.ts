@@ -35,6 +35,7 @@ import { createFileTools, type FileToolLimits } from './file-tools.js';
 import type { FileServerOptions } from './options.js';
 import { prepareRoot } from './prepare-root.js';
 import { probeIssuer } from './probe-issuer.js';
+import type { CleanUpReport } from './temporary-files.js';
 
 /** The path of the WebSocket endpoint, next to `/mcp`. */
 export const WEBSOCKET_PATH = '/mcp/ws';
@@ -86,6 +87,26 @@ export async function resolveTrust(options: FileServerOptions): Promise<Trust> {
     };
   const embedded = await startEmbeddedAuthorizationServer();
   return { issuer: embedded.issuer, jwksUri: embedded.jwksUri, casdoor: false, embedded };
+}
+
+/**
+ * Logs what the clean-up of interrupted writes did at start: how many temporary files were
+ * removed (their names relative to the served folder, the first 20), how many kept.
+ */
+export function logCleanUp(logger: Logger) {
+  return (report: CleanUpReport) => {
+    if (report.removed.length === 0 && report.kept === 0 && !report.truncated) return;
+    logger.info(
+      {
+        removed: report.removed.length,
+        names: report.removed.slice(0, 20),
+        kept: report.kept,
+        entries: report.entries,
+        ...(report.truncated && { truncated: true }),
+      },
+      'temporary files of interrupted writes removed',
+    );
+  };
 }
 
 /** What instances behind one load balancer share (`--redis`). */
@@ -227,7 +248,7 @@ export async function startFileServer(
       `refusing plain HTTP on ${options.host}: tokens would cross the network in clear text (use --tls-cert/--tls-key, or --allow-insecure-http behind a TLS proxy)`,
     );
   }
-  const root = await prepareRoot(options.root);
+  const root = await prepareRoot(options.root, logCleanUp(logger));
   const trust = await resolveTrust(options);
   let shared: SharedState | undefined;
   let http: RunningHttpServer;
