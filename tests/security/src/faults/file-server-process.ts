@@ -1,5 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -9,6 +11,33 @@ const CLI = join(
   'src',
   'cli.ts',
 );
+
+/**
+ * Bundles the CLI once into one ES module (in a fresh temporary folder, whose path it returns)
+ * with esbuild, the compiler tsx runs the sources through, under the same `@portcullis/source`
+ * condition: the same code, started for about 0.2 s of CPU instead of about 0.85 s through tsx,
+ * which matters for tests that start the server a hundred times.
+ */
+export async function bundleFileServerCli(): Promise<string> {
+  const esbuild = createRequire(require.resolve('tsx/package.json'))('esbuild') as {
+    build(options: Record<string, unknown>): Promise<unknown>;
+  };
+  const outfile = join(await mkdtemp(join(tmpdir(), 'security-cli-')), 'cli.mjs');
+  await esbuild.build({
+    entryPoints: [CLI],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@portcullis/source'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  return outfile;
+}
 
 /** A file server CLI running as a child process. */
 export interface FileServerProcess {
@@ -21,22 +50,26 @@ export interface FileServerProcess {
 }
 
 /**
- * Starts the file server's CLI (`node --import tsx src/cli.ts`, as its own tests do) with
- * `args`, trusting `issuer`, and waits for its banner. `nodeOptions` go before the script
- * (`--expose-gc`, `--import` of a probe); `ipc` adds an IPC channel.
+ * Starts the file server's CLI (`node --import tsx src/cli.ts`, as its own tests do, or the
+ * bundle of {@link bundleFileServerCli} given as `bundle`) with `args`, and waits for its
+ * banner. `nodeOptions` go before the script (`--expose-gc`, `--import` of a probe); `ipc` adds
+ * an IPC channel.
  */
 export async function startFileServerProcess(
   args: readonly string[],
-  options: { nodeOptions?: readonly string[]; ipc?: boolean; env?: Record<string, string> } = {},
+  options: {
+    nodeOptions?: readonly string[];
+    ipc?: boolean;
+    env?: Record<string, string>;
+    bundle?: string;
+  } = {},
 ): Promise<FileServerProcess> {
   const child = spawn(
     process.execPath,
     [
-      '--conditions=@portcullis/source',
-      '--import',
-      'tsx',
+      ...(options.bundle ? [] : ['--conditions=@portcullis/source', '--import', 'tsx']),
       ...(options.nodeOptions ?? []),
-      CLI,
+      options.bundle ?? CLI,
       ...args,
     ],
     {
