@@ -1,3 +1,9 @@
+/**
+ * OAuth 2.1 protection for Model Context Protocol servers: token verification, scopes, a scope-aware tool registry, metadata and challenges.
+ *
+ * @packageDocumentation
+ * @module @portcullis/core
+ */
 export { defaultScopeMapper, type ScopeMapper } from './access-token-claims.js';
 export type {
   AccessDecisionEvent,

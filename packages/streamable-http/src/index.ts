@@ -1,3 +1,9 @@
+/**
+ * The MCP Streamable HTTP transport for Portcullis, on Koa or plain node:http: every request authenticated, scopes refused before the server sees them, sessions bound to identities.
+ *
+ * @packageDocumentation
+ * @module @portcullis/streamable-http
+ */
 export type { ListeningAddress } from '@portcullis/core';
 export type { CorsOptions } from './cors.js';
 export {

@@ -1,3 +1,9 @@
+/**
+ * A real OAuth 2.1 / OpenID Connect authorization server (oidc-provider) for developing and testing MCP servers, with token helpers and a Casdoor profile.
+ *
+ * @packageDocumentation
+ * @module @portcullis/testing
+ */
 export {
   type AuthorizationServer,
   type AuthorizationServerOptions,

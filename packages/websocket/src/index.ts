@@ -1,3 +1,9 @@
+/**
+ * MCP over WebSocket for Portcullis: authorization at the upgrade and on every message, in-band re-authentication, heartbeats, backpressure and rate limits; plus a client transport that carries a token.
+ *
+ * @packageDocumentation
+ * @module @portcullis/websocket
+ */
 export {
   WebSocketClientTransport,
   type WebSocketClientTransportOptions,

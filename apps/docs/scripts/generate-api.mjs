@@ -1,0 +1,38 @@
+// Generates the API reference (docs/api/, not committed) from the TSDoc of every published
+// package's public exports, with TypeDoc and its Markdown plugin, for VitePress to render.
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Application, LogLevel } from 'typedoc';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const out = `${root}docs/api`;
+/** The published packages, in the order the reference lists them. */
+export const PACKAGES = ['core', 'streamable-http', 'websocket', 'stdio', 'redis', 'testing'];
+
+await rm(out, { recursive: true, force: true });
+const app = await Application.bootstrapWithPlugins({
+  name: 'API reference',
+  entryPoints: PACKAGES.map((name) => `${root}packages/${name}/src/index.ts`),
+  tsconfig: fileURLToPath(new URL('../tsconfig.typedoc.json', import.meta.url)),
+  excludeExternals: true,
+  plugin: ['typedoc-plugin-markdown'],
+  out,
+  readme: 'none',
+  entryFileName: 'index',
+  hidePageHeader: true,
+  hideBreadcrumbs: true,
+  useCodeBlocks: true,
+  excludePrivate: true,
+  excludeInternal: true,
+  // Markdown for VitePress: links without the .md, and no HTML that Vue would try to compile.
+  publicPath: '/api/',
+  sanitizeComments: true,
+  githubPages: false,
+  disableSources: true,
+  logLevel: LogLevel.Warn,
+  validation: { notExported: false, invalidLink: false, notDocumented: false },
+});
+const project = await app.convert();
+if (!project) throw new Error('TypeDoc could not read the packages');
+await app.generateOutputs(project);
+console.log(`API reference: ${out}`);
