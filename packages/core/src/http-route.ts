@@ -3,7 +3,11 @@ import { decodeHeaderValue } from './header-value.js';
 import { JsonRpcErrorCode, type RequestId } from './json-rpc.js';
 import type { JSONRPCMessage } from './mcp-types.js';
 import { paramHeaderMismatch } from './param-headers.js';
-import { modernProtocolVersions, unsupportedRevision } from './protocol-versions.js';
+import {
+  legacyProtocolVersions,
+  modernProtocolVersions,
+  unsupportedRevision,
+} from './protocol-versions.js';
 import type { Registry } from './registry.js';
 
 /** `HeaderMismatch`: the HTTP headers and the body disagree, or a required header is missing. */
@@ -59,6 +63,32 @@ function mismatch(id: RequestId | null, message: string): HttpRoute {
   return { kind: 'reject', status: 400, id, code: HEADER_MISMATCH_ERROR_CODE, message };
 }
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+/**
+ * Whether the SDK's `classifyInboundRequest` would call this POST `legacy` without anything
+ * more to check: a well-formed JSON-RPC request (the SDK's strict request shape) whose params
+ * carry no `_meta` (so no envelope claim), with no `MCP-Protocol-Version` header or one naming
+ * a 2025-era revision. The common 2025 request is decided by these structural checks instead
+ * of the SDK's schema parses (three per request, two of which fail and build errors), which
+ * showed on the CPU profile of the benchmarks (docs/benchmarks.md). Anything else, however
+ * slightly different, goes to the SDK.
+ */
+export function isPlainLegacyRequest(body: unknown, protocolVersion: string | undefined): boolean {
+  if (protocolVersion !== undefined && !legacyProtocolVersions.includes(protocolVersion))
+    return false;
+  if (!isPlainObject(body) || body.jsonrpc !== '2.0' || typeof body.method !== 'string')
+    return false;
+  const { id, params } = body;
+  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
+  if (params !== undefined && (!isPlainObject(params) || '_meta' in params)) return false;
+  for (const key in body) if (!REQUEST_KEYS.has(key)) return false;
+  return true;
+}
+
 /**
  * Decides the era of a parsed HTTP POST body and, for 2026-07-28, validates it against its
  * headers before anything runs: the `_meta` envelope (missing: `-32602`), the version header
@@ -71,6 +101,7 @@ export function routeHttpPost(
   headers: McpRequestHeaders,
   registry: Registry,
 ): HttpRoute {
+  if (isPlainLegacyRequest(body, headers.protocolVersion)) return { kind: 'legacy' };
   const outcome = classifyInboundRequest({
     httpMethod: 'POST',
     protocolVersionHeader: headers.protocolVersion,
