@@ -288,7 +288,8 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       instructions: options.server.instructions,
       registry: options.registry,
       requireAuth: requiresAuth,
-      audit,
+      // Without a sink, the factory builds no audit event for allowed calls.
+      ...(options.audit && { audit }),
       logger,
       resourceUpdates,
       requestStateKey: options.requestStateKey,

@@ -68,6 +68,9 @@ type Handler = (request: never, ctx: SdkServerContext) => unknown;
 
 const NO_RESULT_STATE = Symbol('no request state');
 
+/** The outcome of an allowed call when there is no audit sink: nothing to build or record. */
+const notAudited = (_failed: boolean) => {};
+
 function toolError(message: string) {
   return { content: [{ type: 'text' as const, text: message }], isError: true };
 }
@@ -241,6 +244,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         });
         throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'insufficient_scope', denial.error.data);
       }
+      if (!options.audit) return notAudited;
       const started = performance.now();
       return (failed: boolean) =>
         audit({
