@@ -240,11 +240,8 @@ export async function runHarness(
   const nodeOptions = (name: string) => [
     '--expose-gc',
     ...(options.cpuProfileDir
-      ? [
-          '--cpu-prof',
-          `--cpu-prof-dir=${options.cpuProfileDir}`,
-          `--cpu-prof-name=${name}.cpuprofile`,
-        ]
+      ? // One folder per contender: the loader thread of tsx writes a profile of its own.
+        ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}/${name}`]
       : []),
   ];
   const children: Child[] = [];

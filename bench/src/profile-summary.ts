@@ -1,0 +1,62 @@
+/**
+ * Summarizes a V8 CPU profile (`node --cpu-prof`, or `pnpm bench --cpu-prof DIR`): self time by
+ * function and by package, idle and GC apart. Usage: `node --import tsx src/profile-summary.ts
+ * file.cpuprofile [top]`.
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The package (or workspace folder) a script URL belongs to. */
+export function packageOf(url: string): string {
+  const modules = url.lastIndexOf('/node_modules/');
+  if (modules !== -1) {
+    const rest = url.slice(modules + 14).split('/');
+    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  }
+  const workspace = /\/(packages|apps|bench)\/([^/]+)\//.exec(url);
+  if (workspace) return `${workspace[1]}/${workspace[2]}`;
+  if (url.startsWith('node:') || url === '') return url || '(native)';
+  return url;
+}
+
+export function summarize(profile: Profile, top = 25): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  for (const [id, micros] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const where = url ? `${packageOf(url)} ${url.split('/').pop()}:${lineNumber + 1}` : '';
+    const key = `${functionName || '(anonymous)'} ${where}`.trim();
+    byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
+    const pkg = url ? packageOf(url) : functionName;
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
+  }
+  const pct = (micros: number) => `${((100 * micros) / total).toFixed(1).padStart(5)}%`;
+  const rows = (map: Map<string, number>) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([key, micros]) => `${pct(micros)}  ${key}`)
+      .join('\n');
+  return `total ${(total / 1e6).toFixed(1)} s sampled\n\nby package:\n${rows(byPackage)}\n\nby function (self):\n${rows(byFunction)}`;
+}
+
+if (process.argv[2]) {
+  const profile = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Profile;
+  console.log(summarize(profile, Number(process.argv[3] ?? 25)));
+}
