@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main as completeServer } from '../samples/complete-server.js';
 import { main as gettingStarted } from '../samples/getting-started.js';
@@ -14,5 +17,59 @@ describe('the documentation samples that are whole programs', () => {
     expect(lines[0]).toMatch(/^HTTP: client-.*: buy milk$/);
     expect(lines[1]).toBe('WebSocket: 4 words');
     expect(lines[2]).toBe('own route: {"hello":"world"}');
+  });
+});
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const samples = fileURLToPath(new URL('../samples/', import.meta.url));
+const pages = readdirSync(`${root}docs`).filter((file) => file.endsWith('.md'));
+const INCLUDE = /^<<< @\/\.\.\/apps\/docs\/samples\/([\w.-]+)(?:#([\w-]+))?$/gm;
+
+describe('every code sample is a file in apps/docs/samples', () => {
+  it.each(pages)('docs/%s has no inline TypeScript or JavaScript: its code is included', (page) => {
+    const text = readFileSync(`${root}docs/${page}`, 'utf8');
+    expect(text.match(/^```(ts|typescript|js|javascript|tsx|mts)\b.*$/gm) ?? []).toEqual([]);
+  });
+
+  it.each(pages)('docs/%s includes only samples and regions that exist', (page) => {
+    const text = readFileSync(`${root}docs/${page}`, 'utf8');
+    for (const [, file, region] of text.matchAll(INCLUDE)) {
+      const source = readFileSync(`${samples}${file}`, 'utf8');
+      if (region) {
+        expect(source, `${file}#${region}`).toContain(`// #region ${region}\n`);
+        expect(source, `${file}#${region}`).toContain(`// #endregion ${region}\n`);
+      } else {
+        expect(source, `${file} is included whole`).not.toMatch(/#(end)?region/);
+      }
+    }
+  });
+
+  it("README.md's server is apps/docs/samples/readme-server.ts, byte for byte", () => {
+    // GitHub and npm render the README, not VitePress: its code stays inline, and equal to a
+    // sample that tsc checks.
+    const readme = readFileSync(`${root}README.md`, 'utf8');
+    const section = readme.slice(readme.indexOf('## A protected MCP server in a few lines'));
+    const block = /^```ts\n([\s\S]*?)^```$/m.exec(section)?.[1];
+    expect(block).toBe(readFileSync(`${samples}readme-server.ts`, 'utf8'));
+    expect(readme.match(/^```ts$/gm)).toHaveLength(1);
+  });
+});
+
+/** Runs a sample that is a script (top-level await) as a reader would, with tsx. */
+function runScript(file: string): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', `${samples}${file}`], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+describe('the testing page, run', () => {
+  it('testing-start.ts prints a JWT access token and closes the authorization server', () => {
+    expect(runScript('testing-start.ts').trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
+  it('testing-scopes.ts: a scope added to DEFAULT_SCOPES is granted', () => {
+    expect(runScript('testing-scopes.ts').trim()).toBe('granted: notes:read');
   });
 });

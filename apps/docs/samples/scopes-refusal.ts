@@ -1,0 +1,14 @@
+// biome-ignore-all assist/source/organizeImports: the page shows the lines from the region on, with their own import
+import { client } from './support.js';
+// #region refusal
+import { insufficientScopeOf } from '@portcullis/core';
+
+try {
+  await client.callTool({ name: 'write_file', arguments: { path: 'a.txt', content: 'x' } });
+} catch (error) {
+  const refusal = insufficientScopeOf(error);
+  if (!refusal) throw error;
+  // refusal.target === 'write_file', refusal.requiredScopes: ['files:write'],
+  // refusal.scopeToRequest: granted + needed, the scope to ask the authorization server for
+}
+// #endregion refusal
