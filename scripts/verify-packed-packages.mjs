@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Packs every publishable package as `pnpm publish` would, installs the tarballs into a
-// scratch project outside the workspace with npm, then imports every entry point at run time
-// and type-checks an import of each with TypeScript (module NodeNext). Fails on a
-// `workspace:` range left in a manifest, a missing file, or an entry point that does not load.
+// Packs every publishable package (libraries and the two command-line apps) as `pnpm publish`
+// would, installs the tarballs into a scratch project outside the workspace with npm, then
+// imports every entry point at run time, type-checks an import of each with TypeScript
+// (module NodeNext), and runs every command as a user would, `npx <package> --help`. Fails on
+// a `workspace:` range left in a manifest, a missing file, an entry point that does not load,
+// or a command that does not answer `--help`.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +14,8 @@ const root = resolve(import.meta.dirname, '..');
 const run = (command, args, cwd) =>
   execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
-const packages = readdirSync(join(root, 'packages'))
-  .map((name) => join(root, 'packages', name))
+const packages = ['packages', 'apps']
+  .flatMap((folder) => readdirSync(join(root, folder)).map((name) => join(root, folder, name)))
   .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
   .filter(({ manifest }) => manifest.private !== true);
 
@@ -31,7 +33,7 @@ try {
   }
 
   const specifiers = packages.flatMap(({ manifest }) =>
-    Object.keys(manifest.exports ?? { '.': null })
+    Object.keys(manifest.exports ?? {})
       .filter((key) => !key.endsWith('package.json'))
       .map((key) => (key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`)),
   );
@@ -88,6 +90,13 @@ try {
   );
   run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', scratch], scratch);
   console.log(`type-checked ${specifiers.length} entry points from the installed tarballs`);
+
+  for (const { manifest } of packages.filter(({ manifest }) => manifest.bin)) {
+    const help = run('npx', [manifest.name, '--help'], scratch);
+    if (!help.includes('--help'))
+      failures.push(`npx ${manifest.name} --help printed no help:\n${help.slice(0, 500)}`);
+    else console.log(`npx ${manifest.name} --help answers from the installed tarball`);
+  }
 } catch (error) {
   failures.push(error.stdout ? `${error.message}\n${error.stdout}` : error.message);
 } finally {

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseOptions, type RunningFileServer, startFileServer } from '@portcullis/file-server-app';
+import { parseOptions, type RunningFileServer, startFileServer } from '@portcullis/file-server';
 import {
   type AuthorizationServer,
   type RegisteredClient,

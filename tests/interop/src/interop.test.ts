@@ -9,7 +9,7 @@ import {
   parseOptions,
   type RunningFileServer,
   startFileServer,
-} from '@portcullis/file-server-app';
+} from '@portcullis/file-server';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onNode22, THIRD_PARTY } from './third-party.js';

@@ -148,7 +148,7 @@ ${upstreams.map((upstream) => `    server 127.0.0.1:${upstream} max_fails=1 fail
 const require = createRequire(import.meta.url);
 /** The file server's CLI from its TypeScript source. */
 const CLI = join(
-  dirname(require.resolve('@portcullis/file-server-app/package.json')),
+  dirname(require.resolve('@portcullis/file-server/package.json')),
   'src',
   'cli.ts',
 );

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseOptions, type RunningFileServer, startFileServer } from '@portcullis/file-server-app';
+import { parseOptions, type RunningFileServer, startFileServer } from '@portcullis/file-server';
 import type { AuthorizationServer, MintTokenOptions } from '@portcullis/testing';
 import { expect } from 'vitest';
 import { type CapturedLog, captureLog, type LogLine } from './captured-log.js';

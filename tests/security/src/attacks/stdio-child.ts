@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 
 /** The file server app's folder, found through its package (its CLI runs from source with tsx). */
 const APP_DIR = dirname(
-  createRequire(import.meta.url).resolve('@portcullis/file-server-app/package.json'),
+  createRequire(import.meta.url).resolve('@portcullis/file-server/package.json'),
 );
 
 /** A file server CLI running with `--stdio`, one JSON-RPC message per line. */

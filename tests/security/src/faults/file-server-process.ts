@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 const require = createRequire(import.meta.url);
 /** The file server's CLI from its TypeScript source, found through the package's own export. */
 const CLI = join(
-  dirname(require.resolve('@portcullis/file-server-app/package.json')),
+  dirname(require.resolve('@portcullis/file-server/package.json')),
   'src',
   'cli.ts',
 );

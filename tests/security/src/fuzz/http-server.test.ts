@@ -1,4 +1,4 @@
-import { parseOptions, type RunningFileServer, startFileServer } from '@portcullis/file-server-app';
+import { parseOptions, type RunningFileServer, startFileServer } from '@portcullis/file-server';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

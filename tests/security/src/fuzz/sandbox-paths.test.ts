@@ -1,5 +1,5 @@
 import type { HandlerContext } from '@portcullis/core';
-import { createFileTools, DEFAULT_LIMITS } from '@portcullis/file-server-app';
+import { createFileTools, DEFAULT_LIMITS } from '@portcullis/file-server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostileString } from './arbitraries.js';
