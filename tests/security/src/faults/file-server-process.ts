@@ -6,11 +6,7 @@ import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 /** The file server's CLI from its TypeScript source, found through the package's own export. */
-const CLI = join(
-  dirname(require.resolve('@portcullis/file-server/package.json')),
-  'src',
-  'cli.ts',
-);
+const CLI = join(dirname(require.resolve('@portcullis/file-server/package.json')), 'src', 'cli.ts');
 
 /**
  * Bundles the CLI once into one ES module (in a fresh temporary folder, whose path it returns)
