@@ -57,11 +57,16 @@ describe('every code sample is a file in apps/docs/samples', () => {
 
 /** Runs a sample that is a script (top-level await) as a reader would, with tsx. */
 function runScript(file: string): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', `${samples}${file}`], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return execFileSync(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), `${samples}${file}`],
+    {
+      cwd: samples,
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 describe('the testing page, run', () => {
