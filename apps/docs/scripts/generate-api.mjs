@@ -2,7 +2,7 @@
 // package's public exports, with TypeDoc and its Markdown plugin, for VitePress to render.
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { Application, LogLevel } from 'typedoc';
+import { Application, LogLevel, ReflectionKind } from 'typedoc';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const out = `${root}docs/api`;
@@ -30,9 +30,37 @@ const app = await Application.bootstrapWithPlugins({
   githubPages: false,
   disableSources: true,
   logLevel: LogLevel.Warn,
-  validation: { notExported: false, invalidLink: false, notDocumented: false },
+  // Every public export, and every property and method on one, must carry TSDoc: an export
+  // without it fails the build (and so `pnpm check`), naming it.
+  validation: { notExported: false, invalidLink: false, notDocumented: true },
+  treatValidationWarningsAsErrors: true,
 });
 const project = await app.convert();
 if (!project) throw new Error('TypeDoc could not read the packages');
+app.validate(project);
+if (app.logger.hasErrors()) {
+  throw new Error('the API reference is incomplete: document the exports TypeDoc named above');
+}
+// TypeDoc's check above does not see every export of a multi-package run: every export each
+// package's index names is checked here too, by its own comment or its signatures'.
+const EXPORTS =
+  ReflectionKind.Function |
+  ReflectionKind.Variable |
+  ReflectionKind.Class |
+  ReflectionKind.Interface |
+  ReflectionKind.TypeAlias |
+  ReflectionKind.Enum;
+const undocumented = project
+  .getReflectionsByKind(EXPORTS)
+  .filter((reflection) => reflection.parent?.kindOf(ReflectionKind.Module))
+  .filter(
+    (reflection) =>
+      !reflection.hasComment() &&
+      !reflection.signatures?.some((signature) => signature.hasComment()),
+  )
+  .map((reflection) => reflection.getFullName());
+if (undocumented.length > 0) {
+  throw new Error(`exports without TSDoc: ${undocumented.join(', ')}`);
+}
 await app.generateOutputs(project);
 console.log(`API reference: ${out}`);
