@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { main as casdoorAudience } from '../samples/casdoor-audience.js';
 import { main as completeServer } from '../samples/complete-server.js';
 import { main as gettingStarted } from '../samples/getting-started.js';
 
@@ -17,6 +18,14 @@ describe('the documentation samples that are whole programs', () => {
     expect(lines[0]).toMatch(/^HTTP: client-.*: buy milk$/);
     expect(lines[1]).toBe('WebSocket: 4 words');
     expect(lines[2]).toBe('own route: {"hello":"world"}');
+  });
+
+  it("Casdoor: a client-credentials token's audience is its client id, accepted once named", async () => {
+    const [strict, named] = await casdoorAudience();
+    expect(strict).toMatch(
+      /^the MCP URL alone: refused \(token audience client-\S+ is not accepted here/,
+    );
+    expect(named).toMatch(/^with the client id: accepted, client client-\S+, scopes files:read$/);
   });
 });
 
