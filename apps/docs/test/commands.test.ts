@@ -46,8 +46,15 @@ const running = new Set<ChildProcess>();
  * so that a server it starts is stopped with it. With `until`, the run ends (the group is sent
  * SIGTERM) as soon as stdout matches.
  */
-function run(command: string, env: NodeJS.ProcessEnv = {}, until?: RegExp): Promise<Run> {
+function run(
+  command: string,
+  env: NodeJS.ProcessEnv = {},
+  until?: RegExp,
+  whileRunning?: (stdout: string) => Promise<void>,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
+    let ready = false;
+    let failure: unknown;
     const child = spawn('sh', ['-c', command], {
       cwd: root,
       env: { ...process.env, ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
@@ -59,7 +66,14 @@ function run(command: string, env: NodeJS.ProcessEnv = {}, until?: RegExp): Prom
     let stderr = '';
     child.stdout!.on('data', (chunk) => {
       stdout += chunk;
-      if (until?.test(stdout)) stop(child);
+      if (ready || !until?.test(stdout)) return;
+      ready = true;
+      // What runs against the started command (a client against a server) ends it either way.
+      (whileRunning?.(stdout) ?? Promise.resolve())
+        .catch((error: unknown) => {
+          failure = error;
+        })
+        .finally(() => stop(child));
     });
     child.stderr!.on('data', (chunk) => {
       stderr += chunk;
@@ -67,7 +81,8 @@ function run(command: string, env: NodeJS.ProcessEnv = {}, until?: RegExp): Prom
     child.on('error', reject);
     child.on('close', (code) => {
       running.delete(child);
-      resolve({ code, stdout, stderr });
+      if (failure) reject(failure);
+      else resolve({ code, stdout, stderr });
     });
   });
 }
@@ -104,7 +119,7 @@ describe('the commands the README and the app pages print', () => {
     expect(`${stdout}${stderr}`).not.toMatch(/unknown command|Unsupported runtime|give --server/);
   });
 
-  it('the README\'s "run file-server" starts the server and prints its MCP URLs', async () => {
+  it('the README\'s "run file-server" starts the server; docs/client-demo.md\'s commands call it', async () => {
     const command = [...where.keys()].find((command) => / run file-server$/.test(command));
     expect(command, 'README.md prints "… run file-server"').toBeDefined();
     expect(where.get(command!)).toContain('README.md');
@@ -115,7 +130,8 @@ describe('the commands the README and the app pages print', () => {
       const { stdout, stderr } = await run(
         command!,
         { FILE_SERVER_PORT: '0', FILE_SERVER_ROOT: folder },
-        /MCP \(WebSocket\) +ws:\/\/\S+/,
+        /client_id=\S+ +client_secret=\S+/,
+        clientDemoAgainst,
       );
       expect(stdout, stderr).toMatch(/MCP \(HTTP\) +http:\/\/127\.0\.0\.1:\d+\/mcp/);
       expect(stdout).toMatch(/MCP \(WebSocket\) +ws:\/\/127\.0\.0\.1:\d+\/mcp\/ws/);
@@ -124,6 +140,34 @@ describe('the commands the README and the app pages print', () => {
       rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  /**
+   * docs/client-demo.md's commands for a local file server, run against the one just started:
+   * its port for 8080 and the client it printed for `my-client`, the secret in
+   * MCP_CLIENT_SECRET as the page says. Everything else is as printed.
+   */
+  async function clientDemoAgainst(banner: string) {
+    const url = /MCP \(HTTP\) +http:\/\/(127\.0\.0\.1:\d+)\/mcp/.exec(banner)![1]!;
+    const [, clientId, clientSecret] = /client_id=(\S+) +client_secret=(\S+)/.exec(banner)!;
+    const commands = [...where]
+      .filter(
+        ([command, files]) =>
+          files.includes('docs/client-demo.md') && /--server \S*127\.0\.0\.1:8080/.test(command),
+      )
+      .map(([command]) => command);
+    expect(commands.map((command) => command.split(' -- ')[1]!.split(' ')[0])).toEqual([
+      'tools',
+      'whoami',
+    ]);
+    for (const printed of commands) {
+      const command = printed.replaceAll('127.0.0.1:8080', url).replaceAll('my-client', clientId!);
+      const { code, stdout, stderr } = await run(command, { MCP_CLIENT_SECRET: clientSecret });
+      expect(code, `${printed}\n${stdout}\n${stderr}`).toBe(0);
+      if (/ tools /.test(command)) expect(stdout).toMatch(/read_file/);
+      if (/ whoami /.test(command))
+        expect(JSON.parse(stdout.slice(stdout.indexOf('{')))).toBeTypeOf('object');
+    }
+  }
 
   it('the README\'s example with flags, "--root ~/notes --port 0", serves ~/notes on a free port', async () => {
     const command = [...where.keys()].find((command) =>
