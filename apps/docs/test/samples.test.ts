@@ -87,3 +87,39 @@ describe('the testing page, run', () => {
     expect(runScript('testing-scopes.ts').trim()).toBe('granted: notes:read');
   });
 });
+
+describe('the transport guides', () => {
+  const read = (page: string) => readFileSync(`${root}docs/${page}`, 'utf8');
+  /** A guide and the samples it includes, as the site shows it. */
+  const shown = (page: string) =>
+    [
+      read(page),
+      ...[...read(page).matchAll(INCLUDE)].map(([, file]) =>
+        readFileSync(`${samples}${file}`, 'utf8'),
+      ),
+    ].join('\n');
+
+  it.each([
+    [
+      'websocket.md',
+      [
+        'attachWebSocketServer',
+        'startWebSocketServer',
+        'tokenSubprotocol',
+        'CloseCode',
+        'WebSocketUpgradeError',
+        'WebSocketClientTransport',
+        'tokenFromSubprotocols',
+        'TOKEN_SUBPROTOCOL_PREFIX',
+        'MCP_SUBPROTOCOL',
+        'REAUTHENTICATE_METHOD',
+      ],
+    ],
+    ['streamable-http.md', ['createMemoryEventStore']],
+    ['stdio.md', ['runStdioServer', 'resolveStdioIdentity']],
+    ['deployment.md', ['connectRedis', 'FAIL_FAST_OPTIONS']],
+  ])('%s names %j', (page, names) => {
+    const text = shown(page);
+    expect(names.filter((name) => !new RegExp(`\\b${name}\\b`).test(text))).toEqual([]);
+  });
+});
