@@ -1,4 +1,5 @@
 import { createJwtVerifier, createPortcullis, createRegistry, defineTool } from '@portcullis/core';
+import { startHttpServer } from '@portcullis/streamable-http';
 import { z } from 'zod';
 
 const readFile = defineTool({
@@ -22,5 +23,7 @@ const portcullis = createPortcullis({
   authorizationServers: ['https://door.example.com'],
 });
 
-// Serve it: startHttpServer({ port: 8080, portcullis }) from @portcullis/streamable-http,
-// or createKoaMiddleware in your own Koa app; attachWebSocketServer adds WebSocket on the same port.
+// Streamable HTTP on port 8080, both protocol revisions; attachWebSocketServer adds WebSocket on
+// the same port, and createKoaMiddleware mounts the endpoint in your own Koa app instead.
+const server = await startHttpServer({ port: 8080, portcullis });
+console.log(`MCP endpoint: ${server.url}`);
