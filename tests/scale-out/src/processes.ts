@@ -147,11 +147,7 @@ ${upstreams.map((upstream) => `    server 127.0.0.1:${upstream} max_fails=1 fail
 
 const require = createRequire(import.meta.url);
 /** The file server's CLI from its TypeScript source. */
-const CLI = join(
-  dirname(require.resolve('@portcullis/file-server/package.json')),
-  'src',
-  'cli.ts',
-);
+const CLI = join(dirname(require.resolve('@portcullis/file-server/package.json')), 'src', 'cli.ts');
 
 /** One file-server instance as a child process. */
 export interface Instance {
