@@ -337,14 +337,15 @@ async function handle(command: Command): Promise<unknown> {
       for (const socket of held.splice(0)) socket.terminate();
       return 0;
     case 'flood': {
-      // Tokens naming keys the JWKS does not publish, 8 at a time, for `seconds` at most.
+      // Tokens naming keys the JWKS does not publish, cycled, 8 at a time, for `seconds` (and
+      // at most 200,000 attempts).
       const deadline = performance.now() + command.seconds * 1000;
       let sent = 0;
       let refused = 0;
       await Promise.all(
         Array.from({ length: 8 }, async () => {
-          while (performance.now() < deadline && sent < command.tokens.length) {
-            const token = command.tokens[sent++]!;
+          while (performance.now() < deadline && sent < 200_000) {
+            const token = command.tokens[sent++ % command.tokens.length]!;
             if (command.transport === 'ws') {
               const ok = await openWebSocket(command.url, token).then(
                 (socket) => {

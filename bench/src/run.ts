@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FULL, type HarnessOptions, runHarness, SMOKE } from './harness.js';
-import { textReport, writeDoc } from './report.js';
+import { formatWithBiome, textReport, writeDoc } from './report.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -44,6 +44,7 @@ const out = resolve(
 );
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+if (!smoke) formatWithBiome([out]);
 console.log(textReport(result));
 if (!smoke && !flag('no-doc') && !options.only) {
   writeDoc(result, `${root}docs/benchmarks.md`, `${root}docs/benchmarks.svg`);
