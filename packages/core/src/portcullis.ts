@@ -214,31 +214,16 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     });
   };
 
-  const verifyToken = async (token: string, transport?: string) => {
-    if (!verifier)
-      throw new AuthError('unavailable', 'authorization is off: no verifier is configured');
-    try {
-      return await verifier.verify(token);
-    } catch (error) {
-      const authError =
-        error instanceof AuthError
-          ? error
-          : new AuthError('unavailable', 'token verification failed', { cause: error });
-      audit({
-        type: 'authentication_failed',
-        code: authError.code,
-        reason: authError.message,
-        transport,
-      });
-      throw authError;
-    }
-  };
-
-  const refuse = (error: unknown, transport: string | undefined): never => {
+  /** Audits a failed authentication and throws it, as an `AuthError` (`unavailable` if it was not one). */
+  const refuse = (
+    error: unknown,
+    transport: string | undefined,
+    unexpected = 'authentication failed',
+  ): never => {
     const authError =
       error instanceof AuthError
         ? error
-        : new AuthError('unavailable', 'authentication failed', { cause: error });
+        : new AuthError('unavailable', unexpected, { cause: error });
     audit({
       type: 'authentication_failed',
       code: authError.code,
@@ -246,6 +231,16 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       transport,
     });
     throw authError;
+  };
+
+  const verifyToken = async (token: string, transport?: string) => {
+    if (!verifier)
+      throw new AuthError('unavailable', 'authorization is off: no verifier is configured');
+    try {
+      return await verifier.verify(token);
+    } catch (error) {
+      return refuse(error, transport, 'token verification failed');
+    }
   };
 
   /** Reads the credential, verifies the token (cached), then checks its DPoP binding. */
