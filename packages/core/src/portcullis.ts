@@ -243,10 +243,15 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     }
   };
 
-  /** Reads the credential, verifies the token (cached), then checks its DPoP binding. */
-  const verifyCredentials = async (
+  /**
+   * Reads the credential, verifies the token (cached), applies the rate limit when asked, then
+   * checks its DPoP binding: the limit comes before the proof, so a flood of fresh proofs from
+   * one identity cannot fill the shared replay cache.
+   */
+  const checkCredentials = async (
     request: AuthenticationRequest,
-    transport?: string,
+    transport: string | undefined,
+    limited: boolean,
   ): Promise<AuthInfo> => {
     let credential: AccessTokenCredential;
     try {
@@ -264,6 +269,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       // Already audited; the challenge names the error under the scheme the token came with.
       throw dpop && error instanceof AuthError ? error.withScheme(credential.scheme) : error;
     }
+    if (limited) await limit(auth, transport);
     if (!dpop) return auth;
     try {
       return await dpop.bind(auth, credential, request);
@@ -293,16 +299,15 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },
     async authenticate(request, transport) {
       if (!requiresAuth) return undefined;
-      const auth = await verifyCredentials(
+      return checkCredentials(
         typeof request === 'object' && request !== null && !Array.isArray(request)
           ? (request as AuthenticationRequest)
           : { authorization: request as string | readonly string[] | undefined },
         transport,
+        true,
       );
-      await limit(auth, transport);
-      return auth;
     },
-    verifyCredentials,
+    verifyCredentials: (request, transport) => checkCredentials(request, transport, false),
     verifyToken,
     limit,
     authorize(request, auth, transport) {
