@@ -10,20 +10,10 @@ import {
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectToMcpServer } from '../src/mcp-connection.js';
-import { ExitCode, runClient } from '../src/run-client.js';
+import { ExitCode } from '../src/run-client.js';
 import { TokenClient } from '../src/token-client.js';
 import { type CasdoorStandIn, startCasdoorStandIn } from './casdoor-stand-in.js';
-
-/** Runs the client as its CLI would, capturing what it prints. */
-async function client(argv: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runClient(argv, env, {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { client } from './run-cli.js';
 
 describe('the client against the file server (a real authorization server, discovered from a bare URL)', () => {
   let as: AuthorizationServer;

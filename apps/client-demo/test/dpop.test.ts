@@ -9,17 +9,8 @@ import {
 } from '@portcullis/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, runClient } from '../src/run-client.js';
-
-async function client(argv: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runClient(argv, env, {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { ExitCode } from '../src/run-client.js';
+import { client } from './run-cli.js';
 
 describe('the client demo with --dpop against the file server requiring DPoP', () => {
   let as: AuthorizationServer;
