@@ -6,17 +6,16 @@ import {
   startAuthorizationServer,
 } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOriginPolicy, MORE_THAN_ONE_CREDENTIAL } from '../src/adapter.js';
 import {
   type AuditEvent,
   type AuthInfo,
   createJwtVerifier,
   createMemoryRateLimiter,
   createMemoryReplayCache,
-  createOriginPolicy,
   createPortcullis,
   createRegistry,
   type DpopMode,
-  MORE_THAN_ONE_CREDENTIAL,
   type Portcullis,
   type TokenVerifier,
 } from '../src/index.js';
