@@ -31,7 +31,7 @@ const subprotocol = (token: string) => `bearer.${Buffer.from(token).toString('ba
 export function websocketDriver(era: Era): TransportDriver {
   const open = async (
     target: PolicyTarget,
-    headers: Record<string, string>,
+    headers: Record<string, string | string[]>,
     protocols: string[],
   ): Promise<Connected> => {
     const opened = await upgrade(target.server.websocketUrl, headers, protocols);
@@ -108,7 +108,7 @@ export function websocketDriver(era: Era): TransportDriver {
       {
         way: 'two Authorization headers',
         connect: (target, first, second) =>
-          open(target, { authorization: `Bearer ${first}, Bearer ${second}` }, ['mcp']),
+          open(target, { authorization: [`Bearer ${first}`, `Bearer ${second}`] }, ['mcp']),
       },
       {
         way: 'an Authorization header and a bearer. subprotocol',
@@ -150,7 +150,7 @@ async function upgradeHeaders(
  */
 function upgrade(
   url: string,
-  headers: Record<string, string>,
+  headers: Record<string, string | string[]>,
   protocols: string[],
 ): Promise<{ ok: true; socket: WebSocket } | Extract<Connected, { ok: false }>> {
   return new Promise((resolve, reject) => {
