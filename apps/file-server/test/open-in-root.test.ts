@@ -48,7 +48,7 @@ describe('openInRoot: the descriptor must still be inside the root, and nothing 
     }
   });
 
-  it('refuses a file whose folder was moved out of the root between the walk and the open', async () => {
+  it('F-33 refuses a file whose folder was moved out of the root between the walk and the open', async () => {
     await expect(
       openInRoot(root, ['a', 'b', 'note.txt'], 'a/b/note.txt', {
         ...file,
@@ -59,13 +59,13 @@ describe('openInRoot: the descriptor must still be inside the root, and nothing 
     expect(existsSync(join(outside, 'a', 'b', 'note.txt'))).toBe(true);
   });
 
-  it('refuses a folder moved out of the root once the walk reached it', async () => {
+  it('F-33 refuses a folder moved out of the root once the walk reached it', async () => {
     await expect(
       openInRoot(root, ['a', 'b'], 'a/b', { ...folder, onFolderOpened: moveOutAt(['a', 'b']) }),
     ).rejects.toThrow('a/b leads outside the served folder');
   });
 
-  it('creates no folder inside a folder moved out of the root', async () => {
+  it('F-33 creates no folder inside a folder moved out of the root', async () => {
     await expect(
       openInRoot(root, ['a', 'new', 'deeper'], 'a/new/deeper/p.txt', {
         ...folder,
@@ -82,13 +82,16 @@ describe('openInRoot: the descriptor must still be inside the root, and nothing 
     ['a name holding a slash', ['a/b', 'new']],
     ['.', ['.', 'new']],
     ['an empty name', ['', 'new']],
-  ])('refuses %s before creating anything (the caller forgot to fold it)', async (_, names) => {
-    await expect(
-      openInRoot(root, names, '../outside/new/p.txt', { ...folder, create: true }),
-    ).rejects.toThrow('../outside/new/p.txt is outside the served folder');
-    expect(await readdir(outside)).toEqual([]);
-    expect(existsSync(join(base, 'new'))).toBe(false);
-    expect((await readdir(root)).sort()).toEqual(['a']);
-    expect(await readdir(join(root, 'a'))).toEqual(['b']);
-  });
+  ])(
+    'F-34 refuses %s before creating anything (the caller forgot to fold it)',
+    async (_, names) => {
+      await expect(
+        openInRoot(root, names, '../outside/new/p.txt', { ...folder, create: true }),
+      ).rejects.toThrow('../outside/new/p.txt is outside the served folder');
+      expect(await readdir(outside)).toEqual([]);
+      expect(existsSync(join(base, 'new'))).toBe(false);
+      expect((await readdir(root)).sort()).toEqual(['a']);
+      expect(await readdir(join(root, 'a'))).toEqual(['b']);
+    },
+  );
 });
