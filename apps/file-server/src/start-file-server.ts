@@ -9,9 +9,9 @@ import {
   createPortcullis,
   createRegistry,
   createScopePolicy,
-  isLoopbackHostname,
   type Portcullis,
 } from '@portcullis/core';
+import { isLoopbackHostname } from '@portcullis/core/adapter';
 import { type RunningHttpServer, startHttpServer } from '@portcullis/streamable-http';
 import { attachWebSocketServer, type WebSocketEndpoint } from '@portcullis/websocket';
 import type { Logger } from 'pino';
