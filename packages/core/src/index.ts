@@ -11,6 +11,7 @@ export type {
   AuditSink,
   AuditTargetKind,
   AuthenticationFailedEvent,
+  ListenDecisionEvent,
   RateLimitedEvent,
   SessionMismatchEvent,
 } from './audit.js';
@@ -201,7 +202,9 @@ export {
   type SelectedKey,
   type VerificationKey,
 } from './remote-key-set.js';
+export type { SubscriptionLimitOptions } from './resource-subscriptions.js';
 export { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
+export { MAX_RESOURCE_URI_LENGTH } from './resource-uri.js';
 export {
   createScopePolicy,
   parseScopeValue,

@@ -10,6 +10,7 @@ import {
   type DpopOptions,
   type DpopRequest,
 } from './dpop-policy.js';
+import type { ReplayCache } from './dpop-replay-cache.js';
 import { createStderrLogger, type Logger } from './logger.js';
 import {
   canonicalResource,
@@ -19,7 +20,9 @@ import {
 } from './protected-resource-metadata.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Registry, TargetedRequest } from './registry.js';
+import type { SubscriptionLimitOptions } from './resource-subscriptions.js';
 import { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
+import { canonicalResourceUri } from './resource-uri.js';
 import {
   type CacheHintOptions,
   createServerFactory,
@@ -60,6 +63,14 @@ export interface PortcullisOptions {
    * same key, or a multi round-trip request fails when its retry reaches another instance.
    */
   requestStateKey?: Uint8Array | string;
+  /**
+   * Remembers each `requestState` once used, so a sealed state is accepted once. Default in
+   * this process; behind a load balancer, one every instance shares (`createRedisReplayCache`
+   * of `@portcullis/redis`, with its own key prefix), or a state can be used once per instance.
+   */
+  requestStateReplayCache?: ReplayCache;
+  /** Bounds per identity on resource subscriptions and `subscriptions/listen` streams. */
+  subscriptionLimits?: SubscriptionLimitOptions;
   /** `ttlMs` and `cacheScope` of cacheable 2026-07-28 results; lists are `private` when auth is on. */
   cacheHints?: CacheHintOptions;
   resourceName?: string;
@@ -145,7 +156,11 @@ export interface Portcullis {
   challenge(error: AuthError, requestId?: JsonRpcId): Challenge;
   /** Records an audit event; never throws. */
   audit: AuditSink;
-  /** Tells every session subscribed to `uri` that the resource changed. */
+  /**
+   * Tells every session and listen stream subscribed to `uri` that the resource changed. The
+   * URI is announced in its canonical form (`file:///./a.txt` as `file:///a.txt`), the form
+   * subscriptions are kept in.
+   */
   notifyResourceUpdated(uri: string): void;
 }
 
@@ -294,6 +309,8 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       logger,
       resourceUpdates,
       requestStateKey: options.requestStateKey,
+      requestStateReplayCache: options.requestStateReplayCache,
+      subscriptionLimits: options.subscriptionLimits,
       cacheHints: options.cacheHints,
     }),
     dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },
@@ -335,6 +352,6 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         dpop: dpop && { algorithms: dpop.algorithms, required: dpop.mode === 'required' },
       }),
     audit,
-    notifyResourceUpdated: (uri) => resourceUpdates.notify(uri),
+    notifyResourceUpdated: (uri) => resourceUpdates.notify(canonicalResourceUri(uri)),
   };
 }

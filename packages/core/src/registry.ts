@@ -12,6 +12,7 @@ import type {
   ToolAnnotations,
 } from './mcp-types.js';
 import { type ParamHeader, paramHeadersOf } from './param-headers.js';
+import { MAX_RESOURCE_URI_LENGTH } from './resource-uri.js';
 import { createScopePolicy, type ScopePolicy } from './scope-policy.js';
 import { compileUriTemplate } from './uri-template.js';
 
@@ -260,7 +261,7 @@ export interface Registry {
   readonly scopes: readonly string[];
   /** Whether any prompt or template suggests argument values. */
   readonly hasCompletions: boolean;
-  /** The fixed resource or template a URI names, if any. */
+  /** The fixed resource or template a URI names, if any (none for a URI over `MAX_RESOURCE_URI_LENGTH`). */
   resolveResource(uri: string): ResolvedResource | undefined;
   /** Whether `auth` may see and use an entry that needs `required`. */
   allows(required: readonly string[], auth: AuthInfo): boolean;
@@ -416,6 +417,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   );
 
   const resolveResource = (uri: string): ResolvedResource | undefined => {
+    if (uri.length > MAX_RESOURCE_URI_LENGTH) return undefined;
     const fixed = resources.get(uri);
     if (fixed) return { kind: 'fixed', entry: fixed };
     for (const entry of resourceTemplates.values()) {
