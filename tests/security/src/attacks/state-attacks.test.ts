@@ -1,7 +1,16 @@
+import {
+  createJwtVerifier,
+  createMemoryReplayCache,
+  createPortcullis,
+  createRegistry,
+  defineTool,
+} from '@portcullis/core';
+import { type RunningHttpServer, startHttpServer } from '@portcullis/streamable-http';
+import { type AuthorizationServer, startAuthorizationServer } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttackTarget, startAttackTarget } from './attack-target.js';
 import { type HttpAnswer, mcpHeaders, post, rpcError } from './json-rpc-http.js';
-import { listenRequest, openListenStream } from './listen-stream.js';
+import { listenRequest, MODERN_ENVELOPE, openListenStream } from './listen-stream.js';
 import { call, closeCode, openSocket } from './websocket-probe.js';
 
 const LEGACY = '2025-11-25';
@@ -283,5 +292,157 @@ describe('caller-created state (B-…)', () => {
         },
       });
     });
+  });
+});
+
+/** The audience every instance behind one public URL accepts. */
+const PUBLIC_URL = 'https://mcp.example.test/mcp';
+
+describe('multi round-trip state and Mcp-Param headers (B-…)', () => {
+  let as: AuthorizationServer;
+  let instances: RunningHttpServer[];
+  let token: string;
+  const ran: string[] = [];
+
+  beforeAll(async () => {
+    as = await startAuthorizationServer();
+    // Two instances behind one public URL: one sealing key, one replay cache (the seam Redis fills).
+    const requestStateKey = 'a shared key of at least thirty-two bytes';
+    const requestStateReplayCache = createMemoryReplayCache();
+    const registry = createRegistry({
+      tools: [
+        defineTool({
+          name: 'page',
+          description: 'Shows one page; the page number is mirrored in Mcp-Param-Page.',
+          scopes: [],
+          inputSchema: {
+            type: 'object',
+            properties: { page: { type: 'integer', 'x-mcp-header': 'Page' } },
+          },
+          handler: (args) => ({ content: [{ type: 'text', text: `page ${String(args.page)}` }] }),
+        }),
+        defineTool({
+          name: 'transfer',
+          description: 'Asks to confirm (sealed state), then transfers.',
+          scopes: [],
+          handler: (_args, context) => {
+            if (context.requestState === undefined)
+              return context.inputRequired(undefined, { confirmed: true });
+            ran.push('transfer');
+            return { content: [{ type: 'text', text: 'transferred' }] };
+          },
+        }),
+        defineTool({
+          name: 'delete_all',
+          description: 'Would run with any state it is handed.',
+          scopes: [],
+          handler: () => {
+            ran.push('delete_all');
+            return { content: [{ type: 'text', text: 'deleted' }] };
+          },
+        }),
+      ],
+    });
+    instances = await Promise.all(
+      [0, 1].map(() =>
+        startHttpServer({
+          portcullis: ({ origin }) =>
+            createPortcullis({
+              resource: `${origin}/mcp`,
+              server: { name: 'bank', version: '1' },
+              registry,
+              verifier: createJwtVerifier({
+                issuers: [as.issuer],
+                audience: [`${origin}/mcp`, PUBLIC_URL],
+              }),
+              authorizationServers: [as.issuer],
+              requestStateKey,
+              requestStateReplayCache,
+              logger: { debug() {}, info() {}, warn() {}, error() {} },
+            }),
+        }),
+      ),
+    );
+    token = await as.mintToken({ audience: PUBLIC_URL, scopes: [] });
+  });
+  afterAll(async () => {
+    await Promise.all(instances?.map((instance) => instance.close()) ?? []);
+    await as?.close();
+  });
+
+  /** A 2026-07-28 tools/call of `name` on `instance`, with `extra` params and headers. */
+  const callTool = (
+    instance: RunningHttpServer,
+    name: string,
+    params: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) =>
+    post(
+      instance.url,
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name, arguments: {}, ...params, _meta: MODERN_ENVELOPE },
+      },
+      mcpHeaders(token, {
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': name,
+        ...headers,
+      }),
+    );
+
+  it('B-11 Mcp-Param integers in a form a gateway reads otherwise (0x0A, 1e1, +10, 010, 10.0)', async () => {
+    for (const header of ['0x0A', '1e1', '+10', '010', '10.0', '=?base64?IDEw?='])
+      expect(
+        rpcError(
+          (
+            await callTool(
+              instances[0]!,
+              'page',
+              { arguments: { page: 10 } },
+              { 'mcp-param-page': header },
+            )
+          ).body,
+        ),
+        header,
+      ).toEqual({
+        code: -32020,
+        message: 'the mcp-param-page header does not match the arguments',
+      });
+    for (const page of [10, -3, 0]) {
+      const answer = await callTool(
+        instances[0]!,
+        'page',
+        { arguments: { page } },
+        {
+          'mcp-param-page': String(page),
+        },
+      );
+      expect(answer.body).toMatchObject({ result: { content: [{ text: `page ${page}` }] } });
+    }
+  });
+
+  it('B-12 requestState sealed for one tool replayed on another, and used twice across instances', async () => {
+    const first = await callTool(instances[0]!, 'transfer');
+    const state = (first.body as { result: { requestState: string } }).result.requestState;
+    expect(typeof state).toBe('string');
+
+    const elsewhere = await callTool(instances[0]!, 'delete_all', { requestState: state });
+    expect(rpcError(elsewhere.body)).toMatchObject({
+      code: -32602,
+      message: 'Invalid or expired requestState',
+    });
+    const once = await callTool(instances[1]!, 'transfer', { requestState: state });
+    expect(once.body).toMatchObject({ result: { content: [{ text: 'transferred' }] } });
+    for (const instance of instances) {
+      const again = await callTool(instance, 'transfer', { requestState: state });
+      expect(rpcError(again.body)).toMatchObject({
+        code: -32602,
+        message: 'Invalid or expired requestState',
+      });
+    }
+    expect(ran).toEqual(['transfer']);
   });
 });
