@@ -54,6 +54,7 @@ export {
   readAccessToken,
   readBearerToken,
 } from './bearer-token.js';
+export type { CacheHintOptions } from './cache-hints.js';
 export { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 export {
   CASDOOR_BUILTIN_KEY_THUMBPRINT,
@@ -237,7 +238,6 @@ export {
   type ServerChannelOptions,
 } from './server-channel.js';
 export {
-  type CacheHintOptions,
   createServerFactory,
   type McpServer,
   type ServerContext,

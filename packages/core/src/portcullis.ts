@@ -3,6 +3,7 @@ import { createAdmission } from './admission/create-admission.js';
 import type { AuditSink } from './audit.js';
 import type { AuthError } from './auth-error.js';
 import type { AuthInfo } from './auth-info.js';
+import type { CacheHintOptions } from './cache-hints.js';
 import { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 import { type Challenge, createChallenge, type JsonRpcId } from './challenge.js';
 import { createDpopPolicy, type DpopMode, type DpopOptions } from './dpop-policy.js';
@@ -19,11 +20,7 @@ import type { Registry, TargetedRequest } from './registry.js';
 import type { SubscriptionLimitOptions } from './resource-subscriptions.js';
 import { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
 import { canonicalResourceUri } from './resource-uri.js';
-import {
-  type CacheHintOptions,
-  createServerFactory,
-  type ServerFactory,
-} from './server-factory.js';
+import { createServerFactory, type ServerFactory } from './server-factory.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Options for {@link createPortcullis}. */

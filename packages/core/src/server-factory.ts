@@ -6,12 +6,13 @@ import {
 } from '@modelcontextprotocol/server';
 import type { AuditSink, AuditTargetKind } from './audit.js';
 import type { AuthInfo } from './auth-info.js';
+import { type CacheHintOptions, cacheHintsOf } from './cache-hints.js';
 import { UNAUTHORIZED_ERROR_CODE } from './challenge.js';
 import { createMemoryReplayCache, type ReplayCache } from './dpop-replay-cache.js';
-import type { HandlerContext, TransportKind } from './handler-context.js';
+import type { TransportKind } from './handler-context.js';
+import { createHandlerContextOf } from './handler-context-of.js';
 import { JsonRpcError } from './json-rpc-error.js';
 import type { Logger } from './logger.js';
-import type { ClientCapabilities, InputRequiredResult } from './mcp-types.js';
 import { supportedProtocolVersions } from './protocol-versions.js';
 import type { Registry } from './registry.js';
 import { createRequestStates } from './request-state.js';
@@ -41,14 +42,6 @@ export type McpServer = Server;
 
 /** The one factory every transport uses: `(ctx: { auth, transport }) => server`. */
 export type ServerFactory = (context: ServerContext) => McpServer;
-
-/** Cache hints of 2026-07-28 results (`ttlMs`, `cacheScope`). */
-export interface CacheHintOptions {
-  /** How long clients may reuse `tools/list`, `prompts/list`, `resources/list` and templates. Default 5 minutes. */
-  listTtlMs?: number;
-  /** How long clients may reuse `resources/read` results. Default 0: read again. */
-  readTtlMs?: number;
-}
 
 /** Options for {@link createServerFactory}. */
 export interface ServerFactoryOptions {
@@ -85,8 +78,6 @@ export interface ServerFactoryOptions {
 }
 
 type Handler = (request: never, ctx: SdkServerContext) => unknown;
-
-const NO_RESULT_STATE = Symbol('no request state');
 
 /** The outcome of an allowed call when there is no audit sink: nothing to build or record. */
 const notAudited = (_failed: boolean) => {};
@@ -129,17 +120,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
   });
   const ownCapabilities = capabilitiesOf(true);
   const sharedCapabilities = capabilitiesOf(false);
-  // A list filtered by the caller's scopes must never be served from a shared cache.
-  const listScope = requireAuth ? ('private' as const) : ('public' as const);
-  const listHint = { ttlMs: options.cacheHints?.listTtlMs ?? 300_000, cacheScope: listScope };
-  const cacheHints = {
-    'tools/list': listHint,
-    'prompts/list': listHint,
-    'resources/list': listHint,
-    'resources/templates/list': listHint,
-    'resources/read': { ttlMs: options.cacheHints?.readTtlMs ?? 0, cacheScope: listScope },
-    'server/discover': { ttlMs: listHint.ttlMs, cacheScope: 'public' as const },
-  };
+  const cacheHints = cacheHintsOf(options.cacheHints, requireAuth);
   const requestStateKey = options.requestStateKey ?? randomBytes(32);
   const requestStateReplayCache = options.requestStateReplayCache ?? createMemoryReplayCache();
   const quotas = createSubscriptionQuotas(options.subscriptionLimits);
@@ -189,66 +170,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     const visible = (required: readonly string[], auth: AuthInfo | undefined) =>
       auth === undefined ? !requireAuth : registry.allows(required, auth);
 
-    /**
-     * The context of a handler serving `kind` `target`, with the value of the request's sealed
-     * state once it is proven issued for that target and never used before.
-     */
-    const contextOf = async (
-      ctx: SdkServerContext,
-      auth: AuthInfo | undefined,
-      kind: AuditTargetKind,
-      target: string,
-    ): Promise<HandlerContext> => {
-      const request = ctx.mcpReq;
-      const envelope = request.envelope as
-        | { 'io.modelcontextprotocol/clientCapabilities'?: ClientCapabilities }
-        | undefined;
-      const state = await requestStates.claim(ctx, kind, target);
-      return {
-        auth,
-        signal: request.signal,
-        logger,
-        requestId: request.id,
-        sessionId: ctx.sessionId,
-        transport,
-        era: envelope ? 'modern' : 'legacy',
-        clientCapabilities: envelope
-          ? envelope['io.modelcontextprotocol/clientCapabilities']
-          : server.getClientCapabilities(),
-        inputResponses: request.inputResponses,
-        requestState: state,
-        inputRequired: async (inputRequests, value = NO_RESULT_STATE) => {
-          const result: InputRequiredResult = {
-            resultType: 'input_required',
-            ...(inputRequests && { inputRequests }),
-          };
-          if (value !== NO_RESULT_STATE)
-            result.requestState = await requestStates.mint(value, ctx, kind, target);
-          return result;
-        },
-        closeStream: ctx.http?.closeSSE,
-        sendNotification: (notification) => request.notify(notification),
-        reportProgress: async (progress, total, message) => {
-          const progressToken = request._meta?.progressToken;
-          if (progressToken === undefined) return;
-          await request.notify({
-            method: 'notifications/progress',
-            params: {
-              progressToken,
-              progress,
-              ...(total !== undefined && { total }),
-              ...(message && { message }),
-            },
-          });
-        },
-        log: (level, data, name) => request.log(level, data, name),
-        // Related to this request, so they travel on its stream: the SDK's context helpers
-        // send them unrelated, to a standalone stream the client may not have opened yet.
-        createMessage: (params) =>
-          request.requestSampling(params, { relatedRequestId: request.id }) as never,
-        elicit: (params) => request.elicitInput(params as never, { relatedRequestId: request.id }),
-      };
-    };
+    const contextOf = createHandlerContextOf({ server, logger, transport, requestStates });
 
     /** Refuses with `insufficient_scope` (and audits), or returns a function that audits the outcome. */
     const admit = (
