@@ -74,6 +74,22 @@ export {
   type ConnectionMessage,
   decideConnectionEra,
 } from './connection-era.js';
+export {
+  type AuthOf,
+  type Completer,
+  definePrompt,
+  defineResource,
+  defineResourceTemplate,
+  defineTool,
+  type InputObject,
+  type PromptDefinition,
+  type RequireAuthOption,
+  type ResourceDefinition,
+  type ResourceTemplateDefinition,
+  type ToolDefinition,
+  type ToolInputSchema,
+  type ToolInputShape,
+} from './definitions.js';
 export { createDpopNonces, type DpopNonceOptions, type DpopNonces } from './dpop-nonce.js';
 export {
   boundThumbprint,
@@ -188,29 +204,15 @@ export {
 export { type ReadMessage, readMessage } from './read-message.js';
 export {
   type ArgumentCheck,
-  type AuthOf,
-  type Completer,
   createRegistry,
-  definePrompt,
-  defineResource,
-  defineResourceTemplate,
-  defineTool,
-  type InputObject,
   insufficientScopeData,
-  type PromptDefinition,
   type RegisteredEntry,
   type RegisteredTemplate,
   type Registry,
   type RegistryOptions,
-  type RequireAuthOption,
   type ResolvedResource,
-  type ResourceDefinition,
-  type ResourceTemplateDefinition,
   type ScopeDenial,
   type TargetedRequest,
-  type ToolDefinition,
-  type ToolInputSchema,
-  type ToolInputShape,
   type ToolListing,
 } from './registry.js';
 export {
