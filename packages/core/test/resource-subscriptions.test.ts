@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { createServerChannel, type ServerChannel } from '../src/adapter.js';
 import {
   type AuditEvent,
   type AuthInfo,
   createPortcullis,
   createRegistry,
-  createServerChannel,
   defineResource,
   defineResourceTemplate,
   type JSONRPCMessage,
-  type ServerChannel,
   type SubscriptionLimitOptions,
 } from '../src/index.js';
 
