@@ -224,6 +224,9 @@ export {
   type ServerFactory,
   type ServerFactoryOptions,
 } from './server-factory.js';
+export { type OpenKind, trackOpen } from './telemetry/open-count.js';
+export { INSTRUMENTATION_SCOPE } from './telemetry/telemetry.js';
+export { type TraceHeaders, withTraceContext } from './telemetry/trace-context.js';
 export type { TokenVerifier, WarningHandler } from './token-verifier.js';
 export { warnOnStderr } from './token-verifier.js';
 export {

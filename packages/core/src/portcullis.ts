@@ -25,6 +25,8 @@ import {
   createServerFactory,
   type ServerFactory,
 } from './server-factory.js';
+import { createAuditRecorder } from './telemetry/audit-telemetry.js';
+import { observeAdmission } from './telemetry/auth-spans.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Options for {@link createPortcullis}. */
@@ -188,13 +190,8 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         }
       : undefined;
 
-  const audit: AuditSink = (event) => {
-    try {
-      options.audit?.(event);
-    } catch (error) {
-      logger.error({ err: String(error) }, 'audit sink threw');
-    }
-  };
+  // Refusals are also logged at warn, counted and set on the request's span.
+  const audit = createAuditRecorder(options.audit, logger);
 
   const resourceUpdates = options.resourceUpdates ?? createResourceUpdates();
 
@@ -233,7 +230,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     throw authError;
   };
 
-  const verifyToken = async (token: string, transport?: string) => {
+  const verifyToken = async (token: string, transport?: string): Promise<AuthInfo> => {
     if (!verifier)
       throw new AuthError('unavailable', 'authorization is off: no verifier is configured');
     try {
@@ -290,7 +287,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       registry: options.registry,
       requireAuth: requiresAuth,
       // Without a sink, the factory builds no audit event for allowed calls.
-      ...(options.audit && { audit }),
+      audit: options.audit,
       logger,
       resourceUpdates,
       requestStateKey: options.requestStateKey,
@@ -299,16 +296,20 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },
     async authenticate(request, transport) {
       if (!requiresAuth) return undefined;
-      return checkCredentials(
-        typeof request === 'object' && request !== null && !Array.isArray(request)
-          ? (request as AuthenticationRequest)
-          : { authorization: request as string | readonly string[] | undefined },
-        transport,
-        true,
+      return observeAdmission(transport, () =>
+        checkCredentials(
+          typeof request === 'object' && request !== null && !Array.isArray(request)
+            ? (request as AuthenticationRequest)
+            : { authorization: request as string | readonly string[] | undefined },
+          transport,
+          true,
+        ),
       );
     },
-    verifyCredentials: (request, transport) => checkCredentials(request, transport, false),
-    verifyToken,
+    verifyCredentials: (request, transport) =>
+      observeAdmission(transport, () => checkCredentials(request, transport, false)),
+    verifyToken: (token, transport) =>
+      observeAdmission(transport, () => verifyToken(token, transport)),
     limit,
     authorize(request, auth, transport) {
       const denial = auth && options.registry.denialFor(request, auth);

@@ -15,6 +15,10 @@ import type { ClientCapabilities, InputRequiredResult } from './mcp-types.js';
 import { supportedProtocolVersions } from './protocol-versions.js';
 import type { Registry } from './registry.js';
 import type { ResourceUpdates } from './resource-updates.js';
+import { createAuditRecorder } from './telemetry/audit-telemetry.js';
+import { traceHandler } from './telemetry/handler-span.js';
+import { trackOpen } from './telemetry/open-count.js';
+import { labelServer } from './telemetry/server-labels.js';
 
 /** What a transport knows when it asks for a server instance. */
 export interface ServerContext {
@@ -120,13 +124,8 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
   };
   const requestStateKey = options.requestStateKey ?? randomBytes(32);
 
-  const audit: AuditSink = (event) => {
-    try {
-      options.audit?.(event);
-    } catch (error) {
-      logger.error({ err: String(error) }, 'audit sink threw');
-    }
-  };
+  // Refusals are also logged at warn, counted and set on the request's span.
+  const audit = createAuditRecorder(options.audit, logger);
 
   return ({ auth: sessionAuth, transport }) => {
     const authOf = (ctx: SdkServerContext) =>
@@ -146,6 +145,11 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       cacheHints,
       requestState: { verify: (state, ctx) => requestStates.verify(state, ctx) },
       ...(options.instructions && { instructions: options.instructions }),
+    });
+    labelServer(server, {
+      transport,
+      hasTool: (name) => registry.tools.has(name),
+      hasPrompt: (name) => registry.prompts.has(name),
     });
     server.onerror = (error) => logger.debug({ err: error.message }, 'mcp server error');
     const subscriptions = new Set<string>();
@@ -258,13 +262,14 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         });
     };
 
-    /** Runs a handler and audits its outcome; protocol errors pass through. */
+    /** Runs a handler (in its span) and audits its outcome; protocol errors pass through. */
     const run = async <T>(
       done: (failed: boolean) => void,
+      target: string,
       handler: () => T | Promise<T>,
     ): Promise<T> => {
       try {
-        const result = await handler();
+        const result = await traceHandler(target, handler);
         done((result as { isError?: boolean }).isError === true);
         return result;
       } catch (error) {
@@ -306,7 +311,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
           return toolError(`Invalid arguments for tool ${name}: ${args.message}`);
         }
         try {
-          return await run(done, () =>
+          return await run(done, name, () =>
             tool.definition.handler(args.data as never, contextOf(ctx, auth)),
           );
         } catch (error) {
@@ -340,7 +345,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
           });
         const done = admit('resource', uri, request.method, request.params, auth);
         const context = contextOf(ctx, auth);
-        return run(done, () =>
+        return run(done, request.method, () =>
           resource.kind === 'fixed'
             ? resource.entry.definition.read(new URL(uri), context)
             : resource.entry.definition.read(new URL(uri), resource.variables, context),
@@ -393,6 +398,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       }
       const meta = { 'io.modelcontextprotocol/subscriptionId': subscriptionId };
       return new Promise((resolve) => {
+        const closed = trackOpen('listen_stream', transport);
         const stop = options.resourceUpdates?.listen((uri) => {
           if (uris.has(uri))
             void ctx.mcpReq
@@ -401,6 +407,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         });
         const end = (graceful: boolean) => {
           stop?.();
+          closed();
           closeListeners.delete(close);
           if (graceful) resolve({ _meta: meta });
         };
@@ -441,7 +448,9 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
             `Invalid arguments for prompt ${name}: ${args.message}`,
           );
         }
-        return run(done, () => prompt.definition.get(args.data as never, contextOf(ctx, auth)));
+        return run(done, name, () =>
+          prompt.definition.get(args.data as never, contextOf(ctx, auth)),
+        );
       });
     }
 

@@ -1,0 +1,134 @@
+import {
+  type Attributes,
+  type Counter,
+  context,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { AuthError } from '../auth-error.js';
+import { type Instruments, telemetry } from './telemetry.js';
+
+/** The low-cardinality class of a failure: an `AuthError`'s code, else the error's name. */
+export function errorTypeOf(error: unknown): string {
+  if (error instanceof AuthError) return error.code;
+  return error instanceof Error ? error.name : 'Error';
+}
+
+/**
+ * Runs `work` as the active span `name` (a child of the active context): its failure sets
+ * `error.type` and the span's status. Without tracing, it only runs `work`.
+ */
+async function inSpan<T>(
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  work: () => Promise<T>,
+): Promise<T> {
+  const { tracer } = telemetry();
+  if (!tracer) return work();
+  const span = tracer.startSpan(name, { kind, attributes });
+  try {
+    return await context.with(trace.setSpan(context.active(), span), work);
+  } catch (error) {
+    span.setAttribute('error.type', errorTypeOf(error));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** Counts `work`'s outcome on a counter of the instruments, when metrics are on. */
+async function counted<T>(
+  counter: (instruments: Instruments) => Counter,
+  work: () => Promise<T>,
+): Promise<T> {
+  const { instruments } = telemetry();
+  if (!instruments) return work();
+  try {
+    const result = await work();
+    counter(instruments).add(1, { 'portcullis.outcome': 'success' });
+    return result;
+  } catch (error) {
+    counter(instruments).add(1, {
+      'portcullis.outcome': 'failure',
+      'error.type': errorTypeOf(error),
+    });
+    throw error;
+  }
+}
+
+/**
+ * Reading and verifying one request's credentials (and its rate limit): the span
+ * `portcullis.authenticate` and `portcullis.admission.duration`. Never a token or a proof.
+ */
+export async function observeAdmission<T>(
+  transport: string | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
+  const { tracer, instruments } = telemetry();
+  if (!tracer && !instruments) return work();
+  const attributes: Attributes = transport ? { 'portcullis.transport': transport } : {};
+  const started = performance.now();
+  try {
+    const result = await inSpan('portcullis.authenticate', SpanKind.INTERNAL, attributes, work);
+    instruments?.admissionDuration.record((performance.now() - started) / 1000, attributes);
+    return result;
+  } catch (error) {
+    instruments?.admissionDuration.record((performance.now() - started) / 1000, {
+      ...attributes,
+      'error.type': errorTypeOf(error),
+    });
+    throw error;
+  }
+}
+
+const HIT = { 'portcullis.token_cache.result': 'hit' };
+const MISS = { 'portcullis.token_cache.result': 'miss' };
+
+/** A token served from the verified-token cache: counted, and a span when tracing. */
+export function recordTokenCacheHit(): void {
+  const { tracer, instruments } = telemetry();
+  instruments?.tokenCacheLookups.add(1, HIT);
+  tracer
+    ?.startSpan('portcullis.verify_token', {
+      kind: SpanKind.INTERNAL,
+      attributes: { 'portcullis.token_cache.hit': true },
+    })
+    .end();
+}
+
+/** A token the cache did not hold, verified by `verify` in the span `portcullis.verify_token`. */
+export function observeTokenCacheMiss<T>(verify: () => Promise<T>): Promise<T> {
+  telemetry().instruments?.tokenCacheLookups.add(1, MISS);
+  return inSpan(
+    'portcullis.verify_token',
+    SpanKind.INTERNAL,
+    { 'portcullis.token_cache.hit': false },
+    verify,
+  );
+}
+
+/** One JWKS fetch: the CLIENT span `portcullis.jwks.fetch` and `portcullis.jwks.fetches`. */
+export function observeJwksFetch<T>(uri: string | URL, fetch: () => Promise<T>): Promise<T> {
+  return counted(
+    (instruments) => instruments.jwksFetches,
+    () => inSpan('portcullis.jwks.fetch', SpanKind.CLIENT, { 'url.full': String(uri) }, fetch),
+  );
+}
+
+/**
+ * One introspection request: the CLIENT span `portcullis.introspection` and
+ * `portcullis.introspection.requests`. The endpoint only: the token stays in the body.
+ */
+export function observeIntrospection<T>(
+  endpoint: string | URL,
+  post: () => Promise<T>,
+): Promise<T> {
+  return counted(
+    (instruments) => instruments.introspections,
+    () =>
+      inSpan('portcullis.introspection', SpanKind.CLIENT, { 'url.full': String(endpoint) }, post),
+  );
+}

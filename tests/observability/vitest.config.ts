@@ -1,0 +1,3 @@
+import { testProject } from '../../vitest.shared.ts';
+
+export default testProject('observability', { testTimeout: 60_000, include: ['src/**/*.test.ts'] });
