@@ -27,6 +27,7 @@ import {
   type ServerChannel,
   supportedProtocolVersions,
   targetFromHeaders,
+  withTraceContext,
 } from '@portcullis/core';
 import { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 import { createMemoryEventStore, type EventStore } from './event-store.js';
@@ -926,7 +927,8 @@ export function createStreamableHttpHandler(
       if (target?.pathname !== path) return false;
       inFlight += 1;
       try {
-        await route(req, res, target.search, parsedBody);
+        // The caller's `traceparent` (if any) is the parent of the spans of this request.
+        await withTraceContext(req.headers, () => route(req, res, target.search, parsedBody));
       } catch (error) {
         if (error instanceof HttpProblem) {
           writeJsonRpcError(res, error.status, error.id, error.code, error.message);
