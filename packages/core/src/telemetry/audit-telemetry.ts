@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditSink } from '../audit.js';
 import type { Logger } from '../logger.js';
+import { recordRefusedRequestSpan } from './refusal-span.js';
 import { activeObservation } from './request-observation.js';
 import { telemetry } from './telemetry.js';
 
@@ -72,7 +73,9 @@ export function createAuditRecorder(sink: AuditSink | undefined, logger: Logger)
     const reason = refusalReasonOf(event);
     if (reason !== undefined) {
       logRefusal(logger, event, reason);
-      activeObservation()?.refuse(reason);
+      const observation = activeObservation();
+      if (observation) observation.refuse(reason);
+      else if (event.type === 'access_denied') recordRefusedRequestSpan(event);
       const { instruments } = telemetry();
       if (instruments) {
         const attributes = {
