@@ -6,6 +6,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
+import type { Admission } from '../admission/admission-entry.js';
 import { AuthError } from '../auth-error.js';
 import { type Instruments, telemetry } from './telemetry.js';
 
@@ -60,27 +61,36 @@ async function counted<T>(
 }
 
 /**
- * Reading and verifying one request's credentials (and its rate limit): the span
- * `portcullis.authenticate` and `portcullis.admission.duration`. Never a token or a proof.
+ * One admission that reads and verifies credentials (an HTTP request, a WebSocket upgrade or
+ * re-authentication, a stdio start): the span `portcullis.authenticate`, whose refusal sets
+ * `error.type` to the refusal's code, and `portcullis.admission.duration`. Never a token or a proof.
  */
-export async function observeAdmission<T>(
-  transport: string | undefined,
-  work: () => Promise<T>,
-): Promise<T> {
+export async function observeAdmission(
+  transport: string,
+  admit: () => Promise<Admission>,
+): Promise<Admission> {
   const { tracer, instruments } = telemetry();
-  if (!tracer && !instruments) return work();
-  const attributes: Attributes = transport ? { 'portcullis.transport': transport } : {};
+  if (!tracer && !instruments) return admit();
+  const attributes: Attributes = { 'portcullis.transport': transport };
   const started = performance.now();
+  const span = tracer?.startSpan('portcullis.authenticate', {
+    kind: SpanKind.INTERNAL,
+    attributes,
+  });
   try {
-    const result = await inSpan('portcullis.authenticate', SpanKind.INTERNAL, attributes, work);
+    const admission = span
+      ? await context.with(trace.setSpan(context.active(), span), admit)
+      : await admit();
+    const refusal = admission.admitted ? undefined : admission.refusal.code;
+    if (refusal !== undefined) {
+      attributes['error.type'] = refusal;
+      span?.setAttribute('error.type', refusal);
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: refusal });
+    }
+    return admission;
+  } finally {
     instruments?.admissionDuration.record((performance.now() - started) / 1000, attributes);
-    return result;
-  } catch (error) {
-    instruments?.admissionDuration.record((performance.now() - started) / 1000, {
-      ...attributes,
-      'error.type': errorTypeOf(error),
-    });
-    throw error;
+    span?.end();
   }
 }
 
