@@ -43,6 +43,8 @@ const meta = {
   traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
 };
 let nextId = 1;
+/** Long enough for a median to hold on a shared machine. */
+const LONG = { time: 6000, warmupTime: 1000, warmupIterations: 200 };
 
 /** One call: admitted like an HTTP request, dispatched, answered. */
 async function call(): Promise<void> {
@@ -98,8 +100,8 @@ console.log(
 );
 
 describe('one tools/call through admission and the channel', () => {
-  bench('no OpenTelemetry configured', call, { setup: () => register(false, false) });
-  bench('metrics (SDK MeterProvider)', call, { setup: () => register(false, true) });
-  bench('tracing (SDK, batched spans)', call, { setup: () => register(true, false) });
-  bench('tracing and metrics', call, { setup: () => register(true, true) });
+  bench('no OpenTelemetry configured', call, { ...LONG, setup: () => register(false, false) });
+  bench('metrics (SDK MeterProvider)', call, { ...LONG, setup: () => register(false, true) });
+  bench('tracing (SDK, batched spans)', call, { ...LONG, setup: () => register(true, false) });
+  bench('tracing and metrics', call, { ...LONG, setup: () => register(true, true) });
 });
