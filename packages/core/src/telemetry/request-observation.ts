@@ -126,22 +126,23 @@ function startSpan(
       ? [{ context: ambientSpan }]
       : undefined;
   const parent = fromMeta ?? ambient;
-  const spanAttributes: Attributes = { ...attributes };
-  if (request.id !== undefined && request.id !== null)
-    spanAttributes['jsonrpc.request.id'] = String(request.id);
-  if (request.sessionId) spanAttributes['mcp.session.id'] = request.sessionId;
-  const uri = (request.params as { uri?: unknown } | undefined)?.uri;
-  if (RESOURCE_METHODS.has(request.method) && typeof uri === 'string')
-    spanAttributes['mcp.resource.uri'] = uri.slice(0, MAX_URI_LENGTH);
-  if (request.auth) {
-    spanAttributes['user.id'] = request.auth.subject;
-    spanAttributes['portcullis.client.id'] = request.auth.clientId;
-  }
   const span = tracer.startSpan(
     spanName(attributes),
-    { kind: SpanKind.SERVER, attributes: spanAttributes, ...(links && { links }) },
+    { kind: SpanKind.SERVER, attributes, ...(links && { links }) },
     parent,
   );
+  // The rest only for a span that is kept (sampled): nothing is built for a dropped one.
+  if (!span.isRecording()) return { span, parent };
+  if (request.id !== undefined && request.id !== null)
+    span.setAttribute('jsonrpc.request.id', String(request.id));
+  if (request.sessionId) span.setAttribute('mcp.session.id', request.sessionId);
+  const uri = (request.params as { uri?: unknown } | undefined)?.uri;
+  if (RESOURCE_METHODS.has(request.method) && typeof uri === 'string')
+    span.setAttribute('mcp.resource.uri', uri.slice(0, MAX_URI_LENGTH));
+  if (request.auth) {
+    span.setAttribute('user.id', request.auth.subject);
+    span.setAttribute('portcullis.client.id', request.auth.clientId);
+  }
   return { span, parent };
 }
 
