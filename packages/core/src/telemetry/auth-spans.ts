@@ -7,38 +7,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { Admission } from '../admission/admission-entry.js';
-import { AuthError } from '../auth-error.js';
+import { errorTypeOf, inSpan } from './in-span.js';
 import { type Instruments, telemetry } from './telemetry.js';
-
-/** The low-cardinality class of a failure: an `AuthError`'s code, else the error's name. */
-export function errorTypeOf(error: unknown): string {
-  if (error instanceof AuthError) return error.code;
-  return error instanceof Error ? error.name : 'Error';
-}
-
-/**
- * Runs `work` as the active span `name` (a child of the active context): its failure sets
- * `error.type` and the span's status. Without tracing, it only runs `work`.
- */
-async function inSpan<T>(
-  name: string,
-  kind: SpanKind,
-  attributes: Attributes,
-  work: () => Promise<T>,
-): Promise<T> {
-  const { tracer } = telemetry();
-  if (!tracer) return work();
-  const span = tracer.startSpan(name, { kind, attributes });
-  try {
-    return await context.with(trace.setSpan(context.active(), span), work);
-  } catch (error) {
-    span.setAttribute('error.type', errorTypeOf(error));
-    span.setStatus({ code: SpanStatusCode.ERROR });
-    throw error;
-  } finally {
-    span.end();
-  }
-}
 
 /** Counts `work`'s outcome on a counter of the instruments, when metrics are on. */
 async function counted<T>(

@@ -147,7 +147,7 @@ function startSpan(
 }
 
 /** `error.type` of a response, as the MCP semantic conventions define it. */
-function errorTypeOf(response: Readonly<Record<string, unknown>>): string | undefined {
+function responseErrorType(response: Readonly<Record<string, unknown>>): string | undefined {
   const error = response.error as { code?: unknown } | undefined;
   if (error) return String(error.code);
   if ((response.result as { isError?: unknown } | undefined)?.isError === true) return 'tool_error';
@@ -178,7 +178,7 @@ export function observeRequest(
       refusal = reason;
     },
     end(response) {
-      const errorType = response ? (refusal ?? errorTypeOf(response)) : (refusal ?? 'cancelled');
+      const errorType = response ? (refusal ?? responseErrorType(response)) : (refusal ?? 'cancelled');
       if (errorType !== undefined) attributes['error.type'] = errorType;
       instruments?.operationDuration.record((performance.now() - started) / 1000, attributes);
       if (!traced) return;
