@@ -1,7 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Logger } from '@portcullis/core';
 
 /** The OpenTelemetry SDK of the file server, once started. */
@@ -44,8 +42,13 @@ export async function startTelemetry(
     isSet(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ||
     isSet(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
 
+  // Loaded only when asked for: the SDK is a large module graph a server without it never pays.
+  const [{ NodeSDK }, { PrometheusExporter }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/exporter-prometheus'),
+  ]);
   let scrape: Server | undefined;
-  let prometheus: PrometheusExporter | undefined;
+  let prometheus: InstanceType<typeof PrometheusExporter> | undefined;
   if (metrics) {
     prometheus = new PrometheusExporter({ preventServerStart: true });
     const exporter = prometheus;
