@@ -178,7 +178,9 @@ export function observeRequest(
       refusal = reason;
     },
     end(response) {
-      const errorType = response ? (refusal ?? responseErrorType(response)) : (refusal ?? 'cancelled');
+      const errorType = response
+        ? (refusal ?? responseErrorType(response))
+        : (refusal ?? 'cancelled');
       if (errorType !== undefined) attributes['error.type'] = errorType;
       instruments?.operationDuration.record((performance.now() - started) / 1000, attributes);
       if (!traced) return;
