@@ -12,7 +12,8 @@ import {
   BatchSpanProcessor,
   InMemorySpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import { createServerChannel, type JSONRPCMessage } from '@portcullis/core';
+import type { JSONRPCMessage } from '@portcullis/core';
+import { createServerChannel } from '@portcullis/core/adapter';
 import { startAuthorizationServer } from '@portcullis/testing';
 import { afterAll, bench, describe } from 'vitest';
 import { observedPortcullis } from '../src/fixtures.js';
