@@ -88,6 +88,7 @@ const GUIDE = [
     items: [
       { text: 'Security model', link: '/security' },
       { text: 'Troubleshooting', link: '/troubleshooting' },
+      { text: 'Observability', link: '/observability' },
       { text: 'Deployment', link: '/deployment' },
       { text: 'Compatibility', link: '/compatibility' },
       { text: 'Performance', link: '/performance' },

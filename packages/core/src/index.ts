@@ -133,5 +133,6 @@ export type {
   ServerContext,
   ServerFactory,
 } from './server-factory.js';
+export { INSTRUMENTATION_SCOPE } from './telemetry/telemetry.js';
 export type { TokenVerifier, WarningHandler } from './token-verifier.js';
 export { warnOnStderr } from './token-verifier.js';

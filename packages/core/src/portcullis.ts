@@ -21,6 +21,8 @@ import type { SubscriptionLimitOptions } from './resource-subscriptions.js';
 import { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
 import { canonicalResourceUri } from './resource-uri.js';
 import { createServerFactory, type ServerFactory } from './server-factory.js';
+import { createAuditRecorder } from './telemetry/audit-telemetry.js';
+import { observeAdmission } from './telemetry/auth-spans.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Options for {@link createPortcullis}. */
@@ -178,22 +180,22 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         }
       : undefined;
 
-  const audit: AuditSink = (event) => {
-    try {
-      options.audit?.(event);
-    } catch (error) {
-      logger.error({ err: String(error) }, 'audit sink threw');
-    }
-  };
+  // Refusals are also logged at warn, counted and set on the request's span.
+  const audit = createAuditRecorder(options.audit, logger);
 
   const resourceUpdates = options.resourceUpdates ?? createResourceUpdates();
 
-  const admit = createAdmission({
+  const admission = createAdmission({
     verifier,
     dpop,
     rateLimiter: options.rateLimiter,
     audit,
   });
+  // Entries that verify credentials get a span and a duration; a message's budget is too cheap to.
+  const admit = (entry: AdmissionEntry): Promise<Admission> =>
+    entry.kind === 'origin' || entry.kind === 'message'
+      ? admission(entry)
+      : observeAdmission(entry.transport, () => admission(entry));
 
   return {
     resource,
@@ -207,7 +209,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       registry: options.registry,
       requireAuth: requiresAuth,
       // Without a sink, the factory builds no audit event for allowed calls.
-      ...(options.audit && { audit }),
+      audit: options.audit,
       logger,
       resourceUpdates,
       requestStateKey: options.requestStateKey,
