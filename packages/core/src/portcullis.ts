@@ -25,6 +25,10 @@ import {
   createServerFactory,
   type ServerFactory,
 } from './server-factory.js';
+import {
+  createTokenExchanger,
+  type TokenExchangeOptions,
+} from './token-exchange/token-exchanger.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Options for {@link createPortcullis}. */
@@ -69,6 +73,12 @@ export interface PortcullisOptions {
    * exactly as before. See {@link DpopOptions}.
    */
   dpop?: DpopOptions;
+  /**
+   * Token exchange (RFC 8693) for calls to downstream APIs: backs `exchange()` in the handler
+   * context. The caller's token is sent to the token endpoint only, never downstream. See
+   * docs/downstream-calls.md.
+   */
+  tokenExchange?: TokenExchangeOptions;
 }
 
 /**
@@ -147,6 +157,14 @@ export interface Portcullis {
   audit: AuditSink;
   /** Tells every session subscribed to `uri` that the resource changed. */
   notifyResourceUpdated(uri: string): void;
+}
+
+/** The one authorization server token exchange defaults to; refuses to guess among several. */
+function onlyIssuer(issuers: readonly string[] | undefined): string {
+  if (issuers?.length === 1) return issuers[0]!;
+  throw new TypeError(
+    'tokenExchange.issuer must name the authorization server that exchanges tokens when there is not exactly one',
+  );
 }
 
 /** Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one. */
@@ -295,6 +313,12 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       resourceUpdates,
       requestStateKey: options.requestStateKey,
       cacheHints: options.cacheHints,
+      tokenExchanger:
+        options.tokenExchange &&
+        createTokenExchanger({
+          ...options.tokenExchange,
+          issuer: options.tokenExchange.issuer ?? onlyIssuer(options.authorizationServers),
+        }),
     }),
     dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },
     async authenticate(request, transport) {

@@ -15,6 +15,8 @@ import type { ClientCapabilities, InputRequiredResult } from './mcp-types.js';
 import { supportedProtocolVersions } from './protocol-versions.js';
 import type { Registry } from './registry.js';
 import type { ResourceUpdates } from './resource-updates.js';
+import { exchangeFor, stepUpRefusal } from './token-exchange/handler-exchange.js';
+import type { TokenExchanger } from './token-exchange/token-exchanger.js';
 
 /** What a transport knows when it asks for a server instance. */
 export interface ServerContext {
@@ -62,6 +64,8 @@ export interface ServerFactoryOptions {
   /** Seconds a sealed `requestState` stays valid. Default 600. */
   requestStateTtlSeconds?: number;
   cacheHints?: CacheHintOptions;
+  /** Backs `HandlerContext.exchange`; without it, `exchange` fails with `not_configured`. */
+  tokenExchanger?: TokenExchanger;
 }
 
 type Handler = (request: never, ctx: SdkServerContext) => unknown;
@@ -197,6 +201,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         },
         closeStream: ctx.http?.closeSSE,
         sendNotification: (notification) => request.notify(notification),
+        exchange: exchangeFor(options.tokenExchanger, auth, request.signal),
         reportProgress: async (progress, total, message) => {
           const progressToken = request._meta?.progressToken;
           if (progressToken === undefined) return;
@@ -258,7 +263,10 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         });
     };
 
-    /** Runs a handler and audits its outcome; protocol errors pass through. */
+    /**
+     * Runs a handler and audits its outcome; protocol errors pass through, and a token exchange
+     * that needs more of the caller's scopes becomes `insufficient_scope` (step-up).
+     */
     const run = async <T>(
       done: (failed: boolean) => void,
       handler: () => T | Promise<T>,
@@ -269,7 +277,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         return result;
       } catch (error) {
         done(true);
-        throw error;
+        throw stepUpRefusal(error) ?? error;
       }
     };
 
