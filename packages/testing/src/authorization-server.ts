@@ -14,6 +14,11 @@ import {
   type TokenShape,
 } from './profiles.js';
 import { generateSigningKey, type SigningAlgorithm, type SigningKey } from './signing-keys.js';
+import {
+  actorClaims,
+  registerTokenExchangeGrant,
+  TOKEN_EXCHANGE_GRANT,
+} from './token-exchange-grant.js';
 import { type MintTokenOptions, mintToken } from './token-minting.js';
 import {
   type AuthorizationCodeTokenOptions,
@@ -31,8 +36,13 @@ export interface ClientRegistration {
   clientId?: string;
   /** Default: a random secret; ignored for public clients. */
   clientSecret?: string;
-  /** Default `['client_credentials']`. */
-  grantTypes?: ReadonlyArray<'client_credentials' | 'authorization_code' | 'refresh_token'>;
+  /**
+   * Default `['client_credentials']`. Add `urn:ietf:params:oauth:grant-type:token-exchange`
+   * for an MCP server that exchanges its callers' tokens (RFC 8693).
+   */
+  grantTypes?: ReadonlyArray<
+    'client_credentials' | 'authorization_code' | 'refresh_token' | typeof TOKEN_EXCHANGE_GRANT
+  >;
   /** Needed for the authorization code grant. */
   redirectUris?: readonly string[];
   /** Default `client_secret_basic`, or `client_secret_post` in the Casdoor profile; `none` for a public client. */
@@ -78,6 +88,13 @@ export interface AuthorizationServerOptions {
    * server can register a client and obtain tokens with every scope.
    */
   dynamicRegistration?: boolean;
+  /**
+   * Token exchange (RFC 8693) in the standard profile: the audiences or resources a client
+   * with the grant may get tokens for, each with the scopes it may be granted; any other
+   * target is `invalid_target`. The Casdoor profile ignores it: there an exchange gives a
+   * down-scoped token for the requesting application itself, as in Casdoor.
+   */
+  exchangeTargets?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A running authorization server. Close it with `close()` or `await using`. */
@@ -152,7 +169,11 @@ function refuseUnknownScopes(
 }
 
 function toClientMetadata(registration: ClientRegistration, profile: AuthorizationServerProfile) {
-  const grantTypes = [...(registration.grantTypes ?? ['client_credentials'])];
+  // Every client may reach the token exchange grant, which answers those without it itself
+  // (`unauthorized_client`, or Casdoor's `unsupported_grant_type`), as the servers it stands for do.
+  const grantTypes = [
+    ...new Set([...(registration.grantTypes ?? ['client_credentials']), TOKEN_EXCHANGE_GRANT]),
+  ];
   const method =
     registration.tokenEndpointAuthMethod ??
     (profile === 'casdoor' ? 'client_secret_post' : 'client_secret_basic');
@@ -196,6 +217,13 @@ export async function startAuthorizationServer(
   const clients: ClientMetadata[] = (options.clients ?? []).map((client) =>
     toClientMetadata(client, profile),
   );
+  const exchangeClients = new Set<string>();
+  const allowExchange = (registration: ClientRegistration, metadata: ClientMetadata) => {
+    if (registration.grantTypes?.includes(TOKEN_EXCHANGE_GRANT))
+      exchangeClients.add(metadata.client_id);
+  };
+  for (const [index, client] of (options.clients ?? []).entries())
+    allowExchange(client, clients[index]!);
   const counts = new Map<string, number>();
   const sockets = new Set<Socket>();
   let reachable = true;
@@ -258,6 +286,7 @@ export async function startAuthorizationServer(
       pkce: { required: () => true },
       enabledJWA: { dPoPSigningAlgValues: ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] },
       clientDefaults: { id_token_signed_response_alg: keys[0]!.alg },
+      extraTokenClaims: async (_ctx, token) => actorClaims(token),
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       features: {
         devInteractions: { enabled: false },
@@ -303,6 +332,14 @@ export async function startAuthorizationServer(
     next.on('server_error', (_ctx: unknown, error: Error) => {
       process.stderr.write(`[@portcullis/testing] authorization server error: ${error.message}\n`);
     });
+    registerTokenExchangeGrant(next, {
+      profile,
+      issuer,
+      keys: () => keys,
+      exchangeClients,
+      targets: options.exchangeTargets ?? {},
+      accessTokenTtlSeconds: ttl,
+    });
     provider = next;
     handle = next.callback();
   };
@@ -336,6 +373,7 @@ export async function startAuthorizationServer(
     async registerClient(registration = {}) {
       const metadata = toClientMetadata(registration, profile);
       clients.push(metadata);
+      allowExchange(registration, metadata);
       build();
       return {
         clientId: metadata.client_id,

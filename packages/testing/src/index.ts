@@ -17,6 +17,7 @@ export { RUNTIME_NOTE } from './oidc-provider-module.js';
 export type { AuthorizationServerProfile, ProfileRoutes } from './profiles.js';
 export { PROFILE_ROUTES } from './profiles.js';
 export { generateSigningKey, type SigningAlgorithm, type SigningKey } from './signing-keys.js';
+export { TOKEN_EXCHANGE_GRANT } from './token-exchange-grant.js';
 export type { MintTokenOptions } from './token-minting.js';
 export {
   type AuthorizationCodeTokenOptions,
