@@ -1,10 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { autoApproveInteraction } from './auto-approve-interaction.js';
+import {
+  type ClientRegistration,
+  type RegisteredClient,
+  toClientMetadata,
+} from './client-registration.js';
 import { createMemoryAdapterFactory } from './memory-adapter.js';
 import { loadOidcProvider } from './oidc-provider-module.js';
 import {
@@ -29,32 +34,6 @@ import {
   requestRefreshToken,
   type TokenResponse,
 } from './token-requests.js';
-
-/** A client to register with the server. */
-export interface ClientRegistration {
-  /** Default: a random id. */
-  clientId?: string;
-  /** Default: a random secret; ignored for public clients. */
-  clientSecret?: string;
-  /**
-   * Default `['client_credentials']`. Add `urn:ietf:params:oauth:grant-type:token-exchange`
-   * for an MCP server that exchanges its callers' tokens (RFC 8693).
-   */
-  grantTypes?: ReadonlyArray<
-    'client_credentials' | 'authorization_code' | 'refresh_token' | typeof TOKEN_EXCHANGE_GRANT
-  >;
-  /** Needed for the authorization code grant. */
-  redirectUris?: readonly string[];
-  /** Default `client_secret_basic`, or `client_secret_post` in the Casdoor profile; `none` for a public client. */
-  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
-}
-
-/** A registered client's credentials. */
-export interface RegisteredClient {
-  clientId: string;
-  /** Absent for public clients. */
-  clientSecret?: string;
-}
 
 /** Options for {@link startAuthorizationServer}. */
 export interface AuthorizationServerOptions {
@@ -166,27 +145,6 @@ function refuseUnknownScopes(
     `unknown scope ${unknown.map((scope) => `"${scope}"`).join(', ')}: this development authorization server knows only ${known.join(' ')}; start it with your scopes, e.g. startAuthorizationServer({ scopes: [...DEFAULT_SCOPES, ${unknown.map((scope) => `'${scope}'`).join(', ')}] })`,
     unknown.join(' '),
   );
-}
-
-function toClientMetadata(registration: ClientRegistration, profile: AuthorizationServerProfile) {
-  // Every client may reach the token exchange grant, which answers those without it itself
-  // (`unauthorized_client`, or Casdoor's `unsupported_grant_type`), as the servers it stands for do.
-  const grantTypes = [
-    ...new Set([...(registration.grantTypes ?? ['client_credentials']), TOKEN_EXCHANGE_GRANT]),
-  ];
-  const method =
-    registration.tokenEndpointAuthMethod ??
-    (profile === 'casdoor' ? 'client_secret_post' : 'client_secret_basic');
-  const metadata: ClientMetadata = {
-    client_id: registration.clientId ?? `client-${randomUUID()}`,
-    grant_types: grantTypes,
-    response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
-    redirect_uris: [...(registration.redirectUris ?? [])],
-    token_endpoint_auth_method: method,
-  };
-  if (method !== 'none')
-    metadata.client_secret = registration.clientSecret ?? randomBytes(24).toString('base64url');
-  return metadata;
 }
 
 /**

@@ -7,11 +7,10 @@
 export {
   type AuthorizationServer,
   type AuthorizationServerOptions,
-  type ClientRegistration,
   DEFAULT_SCOPES,
-  type RegisteredClient,
   startAuthorizationServer,
 } from './authorization-server.js';
+export type { ClientRegistration, RegisteredClient } from './client-registration.js';
 export { createDpopKey, type DpopKey, type DpopProofOptions, dpopProof } from './dpop-keys.js';
 export { RUNTIME_NOTE } from './oidc-provider-module.js';
 export type { AuthorizationServerProfile, ProfileRoutes } from './profiles.js';
