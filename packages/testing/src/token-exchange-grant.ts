@@ -1,6 +1,6 @@
 import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import type Provider from 'oidc-provider';
-import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { KoaContextWithOIDC, TokenEndpointGrantContext } from 'oidc-provider';
 import type { AuthorizationServerProfile } from './profiles.js';
 import type { SigningKey } from './signing-keys.js';
 
@@ -19,6 +19,22 @@ const PARAMETERS = [
   'actor_token',
   'actor_token_type',
 ];
+
+/** oidc-provider's own DPoP checks, which its built-in grants run (not in its type definitions). */
+interface GrantHelpers {
+  validateDpop(
+    provider: Provider,
+    ctx: KoaContextWithOIDC,
+  ): Promise<{ thumbprint: string; jti: string; iat: number } | undefined>;
+  checkDpopReplay(
+    provider: Provider,
+    ctx: KoaContextWithOIDC,
+    dPoP: { thumbprint: string; jti: string; iat: number },
+    clientId: string,
+  ): Promise<void>;
+}
+/** A variable, so that TypeScript does not look for types oidc-provider does not ship. */
+const GRANT_HELPERS = 'oidc-provider/lib/helpers/grants.js';
 
 /** The actor of each exchanged token that has one, read back by {@link actorClaims}. */
 const actors = new WeakMap<object, unknown>();
@@ -98,9 +114,9 @@ export function registerTokenExchangeGrant(
     }
   };
 
-  const handler = async (ctx: KoaContextWithOIDC) => {
+  const handler = async (ctx: TokenEndpointGrantContext) => {
     const params = ctx.oidc.params as Record<string, string | undefined>;
-    const client = ctx.oidc.client!;
+    const { client } = ctx.oidc;
     const casdoor = settings.profile === 'casdoor';
     if (!settings.exchangeClients.has(client.clientId))
       throw casdoor
@@ -173,7 +189,7 @@ export function registerTokenExchangeGrant(
       scopes = requested.length > 0 ? requested : [...allowed];
     }
 
-    const { validateDpop, checkDpopReplay } = await import('oidc-provider/lib/helpers/grants.js');
+    const { validateDpop, checkDpopReplay } = (await import(GRANT_HELPERS)) as GrantHelpers;
     const dPoP = await validateDpop(provider, ctx);
     const token = new provider.AccessToken({
       accountId: String(subject.sub),
@@ -213,7 +229,7 @@ export function registerTokenExchangeGrant(
 
   provider.registerGrantType(
     TOKEN_EXCHANGE_GRANT,
-    async (ctx: KoaContextWithOIDC) => {
+    async (ctx) => {
       try {
         await handler(ctx);
       } catch (error) {

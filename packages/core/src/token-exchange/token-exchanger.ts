@@ -46,6 +46,13 @@ export interface TokenExchangeOptions {
    * support it. Called for each exchange that is not served from the cache.
    */
   actorToken?: () => string | Promise<string>;
+  /**
+   * Whether the authorization server grants only scopes the caller's own token has (Casdoor:
+   * "requested scope is not in the subject token grant"). Then an `invalid_scope` refusal for
+   * scopes the caller lacks asks the MCP client to step up (`insufficient_scope`) instead of
+   * failing the call. Default false: the downstream scopes are the target's own (Keycloak, Auth0).
+   */
+  scopesFromCaller?: boolean;
   /** The cache of exchanged tokens; `false` to exchange every time. */
   cache?: false | { store?: ExchangedTokenStore; maxEntries?: number };
   /** Seconds before its expiry that a cached token stops being reused. Default 30. */
@@ -201,7 +208,11 @@ export function createTokenExchanger(
         now(),
       );
     } catch (error) {
-      if (error instanceof TokenExchangeError && error.code === 'invalid_scope') {
+      if (
+        options.scopesFromCaller &&
+        error instanceof TokenExchangeError &&
+        error.code === 'invalid_scope'
+      ) {
         // Refused a scope the caller never had: the caller's own token must grow (step-up).
         const granted = new Set(auth.scopes);
         const missing = scopes.filter((scope) => !granted.has(scope));
