@@ -29,6 +29,12 @@ export interface TokenExchangeOptions {
    * for there. A request for anything else is refused before any request is sent.
    */
   allowed: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The `subject_token_type` sent with the caller's token. Default
+   * `urn:ietf:params:oauth:token-type:access_token`; Auth0's Custom Token Exchange wants a type
+   * of your own naming the profile.
+   */
+  subjectTokenType?: string;
   /** The issuer whose token endpoint exchanges. Default: the MCP server's only authorization server. */
   issuer?: string;
   /** The token endpoint; default: discovered from the issuer's metadata. */
@@ -175,7 +181,7 @@ export function createTokenExchanger(
     const form = new URLSearchParams({
       grant_type: TOKEN_EXCHANGE_GRANT,
       subject_token: auth.token,
-      subject_token_type: ACCESS_TOKEN_TYPE,
+      subject_token_type: options.subjectTokenType ?? ACCESS_TOKEN_TYPE,
       requested_token_type: ACCESS_TOKEN_TYPE,
     });
     if (request.audience !== undefined) form.set('audience', request.audience);
