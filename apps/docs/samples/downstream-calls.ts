@@ -150,22 +150,29 @@ export async function startExample(options: ExampleOptions = {}) {
   return { as, api, server, mcpClient, close };
 }
 
+/** Alice's token for the MCP server, as an MCP client gets it when she signs in. */
+export async function userToken({ as, server }: Awaited<ReturnType<typeof startExample>>) {
+  const app = await as.registerClient({
+    grantTypes: ['authorization_code'],
+    redirectUris: ['http://127.0.0.1/callback'],
+  });
+  const { access_token } = await as.authorizationCodeToken({
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    redirectUri: 'http://127.0.0.1/callback',
+    scope: 'stock:check',
+    resource: server.url,
+    subject: 'alice',
+  });
+  return access_token;
+}
+
 /** Calls `check_stock` as a user who signed in to an MCP client, and returns its text. */
 export async function main(): Promise<string> {
-  const { as, server, close } = await startExample();
+  const example = await startExample();
+  const { server, close } = example;
   try {
-    const app = await as.registerClient({
-      grantTypes: ['authorization_code'],
-      redirectUris: ['http://127.0.0.1/callback'],
-    });
-    const { access_token } = await as.authorizationCodeToken({
-      clientId: app.clientId,
-      clientSecret: app.clientSecret,
-      redirectUri: 'http://127.0.0.1/callback',
-      scope: 'stock:check',
-      resource: server.url,
-      subject: 'alice',
-    });
+    const access_token = await userToken(example);
     const mcp = new Client({ name: 'downstream-calls', version: '1.0.0' });
     await mcp.connect(
       new StreamableHTTPClientTransport(new URL(server.url), {

@@ -2,29 +2,18 @@ import { createHash } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createDpopKey, dpopProof, PROFILE_ROUTES } from '@portcullis/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ExampleOptions, INVENTORY, main, startExample } from '../samples/downstream-calls.js';
+import {
+  type ExampleOptions,
+  INVENTORY,
+  main,
+  startExample,
+  userToken,
+} from '../samples/downstream-calls.js';
 
 type Example = Awaited<ReturnType<typeof startExample>>;
 const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
 const text = (result: { content?: unknown }) =>
   (result.content as Array<{ type: string; text: string }>)[0]!.text;
-
-/** A user's token for the MCP server, from the authorization code flow. */
-async function userToken({ as, server }: Example, scope = 'stock:check') {
-  const app = await as.registerClient({
-    grantTypes: ['authorization_code'],
-    redirectUris: ['http://127.0.0.1/callback'],
-  });
-  const { access_token } = await as.authorizationCodeToken({
-    clientId: app.clientId,
-    clientSecret: app.clientSecret,
-    redirectUri: 'http://127.0.0.1/callback',
-    scope,
-    resource: server.url,
-    subject: 'alice',
-  });
-  return access_token;
-}
 
 async function connect(url: string, token: string, fetchImpl?: typeof fetch) {
   const mcp = new Client({ name: 'downstream-test', version: '1.0.0' });
