@@ -120,6 +120,18 @@ describe('the token exchanger against the standard development server', () => {
     expect(tokenRequests() - before).toBe(1);
   });
 
+  it("one caller's cancellation ends its own wait, not the shared exchange", async () => {
+    const exchange = exchanger();
+    const cancelled = new AbortController();
+    const before = tokenRequests();
+    const first = exchange.exchange(alice, { audience: API, scope: 'api:read' }, cancelled.signal);
+    const second = exchange.exchange(alice, { audience: API, scope: 'api:read' });
+    cancelled.abort(new Error('cancelled by the client'));
+    await expect(first).rejects.toThrow('cancelled by the client');
+    expect((await second).scope).toBe('api:read');
+    expect(tokenRequests() - before).toBe(1);
+  });
+
   it('keeps working when the shared store fails (every lookup a miss)', async () => {
     const broken: ExchangedTokenStore = {
       get: () => Promise.reject(new Error('store away')),

@@ -89,6 +89,17 @@ export interface TokenExchanger {
   ): Promise<ExchangedToken>;
 }
 
+/** `promise`, or a rejection as soon as `signal` aborts (the request was cancelled). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
 /** Creates the exchanger behind `HandlerContext.exchange`. */
 export function createTokenExchanger(
   options: TokenExchangeOptions & { issuer: string },
@@ -175,7 +186,6 @@ export function createTokenExchanger(
     request: TokenExchangeRequest,
     scopes: readonly string[],
     key: ServerDpopKey | undefined,
-    signal: AbortSignal | undefined,
   ): Promise<ExchangedTokenRecord> => {
     const url = await endpoint();
     const form = new URLSearchParams({
@@ -205,7 +215,7 @@ export function createTokenExchanger(
           fetchImpl(url, {
             method: 'POST',
             redirect: 'error',
-            signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+            signal: deadline,
             headers: key
               ? { ...headers, dpop: await key.proof({ method: 'POST', url, nonce }) }
               : headers,
@@ -259,7 +269,8 @@ export function createTokenExchanger(
         return new ExchangedToken(cached, key, fetchImpl);
       let exchange = pending.get(cacheKey);
       if (!exchange) {
-        exchange = exchangeAtServer(auth, request, scopes, key, signal).then(async (record) => {
+        // Shared by concurrent first uses, so one caller's cancellation does not end it.
+        exchange = exchangeAtServer(auth, request, scopes, key).then(async (record) => {
           // Reused no longer than the caller's own token lives.
           const until = Math.min(record.expiresAt, auth.expiresAt) * 1000 - refreshBeforeMs;
           if (store && until > now())
@@ -269,7 +280,7 @@ export function createTokenExchanger(
         pending.set(cacheKey, exchange);
         exchange.finally(() => pending.delete(cacheKey)).catch(() => {});
       }
-      return new ExchangedToken(await exchange, key, fetchImpl);
+      return new ExchangedToken(await untilAborted(exchange, signal), key, fetchImpl);
     },
   };
 }
