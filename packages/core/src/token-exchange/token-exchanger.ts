@@ -104,6 +104,9 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 export function createTokenExchanger(
   options: TokenExchangeOptions & { issuer: string },
 ): TokenExchanger {
+  if (!options.clientId) throw new TypeError('tokenExchange.clientId must name the server client');
+  if (!['auto', 'always', 'never', undefined].includes(options.dpop))
+    throw new TypeError(`tokenExchange.dpop must be auto, always or never, not ${options.dpop}`);
   const now = options.now ?? Date.now;
   const fetchImpl: FetchLike = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
