@@ -28,7 +28,10 @@ async function connect(url: string, token: string, fetchImpl?: typeof fetch) {
 
 const exchanges = ({ as }: Example) => as.requestCount(PROFILE_ROUTES.standard.token);
 
-describe('calling a downstream API through token exchange (the docs sample)', () => {
+// Each test starts an authorization server, the API and the MCP server: generous on a busy machine.
+describe('calling a downstream API through token exchange (the docs sample)', {
+  timeout: 60_000,
+}, () => {
   let example: Example | undefined;
   afterEach(async () => {
     await example?.close();

@@ -50,7 +50,7 @@ async function caller(
   };
 }
 
-describe('the token exchanger against the standard development server', () => {
+describe('the token exchanger against the standard development server', { timeout: 60_000 }, () => {
   let as: AuthorizationServer;
   let client: { clientId: string; clientSecret: string };
   let alice: AuthInfo;
@@ -65,7 +65,7 @@ describe('the token exchanger against the standard development server', () => {
     });
     client = { clientId: registered.clientId, clientSecret: registered.clientSecret! };
     alice = await caller(as, 'files:read');
-  });
+  }, 60_000);
   afterAll(() => as.close());
 
   const exchanger = (extra: Partial<Parameters<typeof createTokenExchanger>[0]> = {}) =>
@@ -225,13 +225,13 @@ describe('the token exchanger against the standard development server', () => {
   });
 });
 
-describe('token exchange against the Casdoor profile', () => {
+describe('token exchange against the Casdoor profile', { timeout: 60_000 }, () => {
   let as: AuthorizationServer;
   let alice: AuthInfo & { app: { clientId: string; clientSecret?: string } };
   beforeAll(async () => {
     as = await startAuthorizationServer({ profile: 'casdoor' });
     alice = (await caller(as, 'read', 'built-in/alice')) as typeof alice;
-  });
+  }, 60_000);
   afterAll(() => as.close());
 
   // In Casdoor the MCP server and its MCP client are one application: the exchange narrows.

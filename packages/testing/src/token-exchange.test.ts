@@ -61,7 +61,7 @@ describe('token exchange (RFC 8693) on the development authorization server', ()
     });
     mcpServer = { clientId: registered.clientId, clientSecret: registered.clientSecret! };
     subjectToken = (await userToken(server, 'files:read')).token;
-  });
+  }, 60_000);
   afterAll(() => server.close());
 
   it('advertises the grant in discovery', async () => {
@@ -182,7 +182,7 @@ describe('token exchange in the Casdoor profile', () => {
       subject: 'built-in/alice',
     });
     subjectToken = answer.access_token;
-  });
+  }, 60_000);
   afterAll(() => server.close());
 
   it("answers in Casdoor's shape: a down-scoped token for the same application", async () => {
