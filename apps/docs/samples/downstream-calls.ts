@@ -5,14 +5,13 @@ import { pathToFileURL } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import {
   AuthError,
-  createDpopPolicy,
   createJwtVerifier,
   createPortcullis,
   createRegistry,
   defineTool,
-  readAccessToken,
   type TokenExchangeOptions,
 } from '@portcullis/core';
+import { createDpopPolicy, readAccessToken } from '@portcullis/core/adapter';
 import { startHttpServer } from '@portcullis/streamable-http';
 import {
   DEFAULT_SCOPES,

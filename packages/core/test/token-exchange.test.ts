@@ -6,17 +6,17 @@ import {
 } from '@portcullis/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServerChannel } from '../src/adapter.js';
+import { insufficientScopeOf } from '../src/client.js';
 import {
   type AuthInfo,
   createJwtVerifier,
   createMemoryExchangedTokenStore,
   createPortcullis,
   createRegistry,
-  createServerChannel,
   createTokenExchanger,
   defineTool,
   type ExchangedTokenStore,
-  insufficientScopeOf,
   type JSONRPCMessage,
   TokenExchangeError,
 } from '../src/index.js';
