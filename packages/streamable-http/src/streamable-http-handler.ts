@@ -174,7 +174,7 @@ export function createStreamableHttpHandler(
 
   const stateless = () => {
     sharedChannel ??= createServerChannel(
-      portcullis.createServer({ auth: undefined, transport: TRANSPORT }),
+      portcullis.createServer({ auth: undefined, transport: TRANSPORT, shared: true }),
     );
     return sharedChannel;
   };
@@ -376,7 +376,7 @@ export function createStreamableHttpHandler(
 
   const modern = () => {
     modernChannel ??= createServerChannel(
-      portcullis.createServer({ auth: undefined, transport: TRANSPORT }),
+      portcullis.createServer({ auth: undefined, transport: TRANSPORT, shared: true }),
       { era: 'modern' },
     );
     return modernChannel;
