@@ -57,6 +57,7 @@ const GUIDE = [
       { text: 'Scopes and the registry', link: '/scopes-and-registry' },
       { text: 'Verifying tokens', link: '/verifying-tokens' },
       { text: 'DPoP', link: '/dpop' },
+      { text: 'Calling downstream APIs', link: '/downstream-calls' },
       { text: 'A complete server', link: '/complete-example' },
     ],
   },

@@ -23,6 +23,10 @@ import { canonicalResourceUri } from './resource-uri.js';
 import { createServerFactory, type ServerFactory } from './server-factory.js';
 import { createAuditRecorder } from './telemetry/audit-telemetry.js';
 import { observeAdmission } from './telemetry/auth-spans.js';
+import {
+  createTokenExchanger,
+  type TokenExchangeOptions,
+} from './token-exchange/token-exchanger.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Options for {@link createPortcullis}. */
@@ -75,6 +79,12 @@ export interface PortcullisOptions {
    * exactly as before. See {@link DpopOptions}.
    */
   dpop?: DpopOptions;
+  /**
+   * Token exchange (RFC 8693) for calls to downstream APIs: backs `exchange()` in the handler
+   * context. The caller's token is sent to the token endpoint only, never downstream. See
+   * docs/downstream-calls.md.
+   */
+  tokenExchange?: TokenExchangeOptions;
 }
 
 /** The DPoP settings of a resource, for adapters. */
@@ -139,6 +149,14 @@ export interface Portcullis {
    * subscriptions are kept in.
    */
   notifyResourceUpdated(uri: string): void;
+}
+
+/** The one authorization server token exchange defaults to; refuses to guess among several. */
+function onlyIssuer(issuers: readonly string[] | undefined): string {
+  if (issuers?.length === 1) return issuers[0]!;
+  throw new TypeError(
+    'tokenExchange.issuer must name the authorization server that exchanges tokens when there is not exactly one',
+  );
 }
 
 /** Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one. */
@@ -216,6 +234,12 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       requestStateReplayCache: options.requestStateReplayCache,
       subscriptionLimits: options.subscriptionLimits,
       cacheHints: options.cacheHints,
+      tokenExchanger:
+        options.tokenExchange &&
+        createTokenExchanger({
+          ...options.tokenExchange,
+          issuer: options.tokenExchange.issuer ?? onlyIssuer(options.authorizationServers),
+        }),
     }),
     dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },
     admit,

@@ -27,6 +27,8 @@ import { createAuditRecorder } from './telemetry/audit-telemetry.js';
 import { traceHandler } from './telemetry/handler-span.js';
 import { trackOpen } from './telemetry/open-count.js';
 import { labelServer } from './telemetry/server-labels.js';
+import { stepUpRefusal } from './token-exchange/handler-exchange.js';
+import type { TokenExchanger } from './token-exchange/token-exchanger.js';
 
 /** What a transport knows when it asks for a server instance. */
 export interface ServerContext {
@@ -79,6 +81,8 @@ export interface ServerFactoryOptions {
   /** Bounds on subscriptions and listen streams per identity. */
   subscriptionLimits?: SubscriptionLimitOptions;
   cacheHints?: CacheHintOptions;
+  /** Backs `HandlerContext.exchange`; without it, `exchange` fails with `not_configured`. */
+  tokenExchanger?: TokenExchanger;
 }
 
 type Handler = (request: never, ctx: SdkServerContext) => unknown;
@@ -174,7 +178,13 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     const visible = (required: readonly string[], auth: AuthInfo | undefined) =>
       auth === undefined ? !requireAuth : registry.allows(required, auth);
 
-    const contextOf = createHandlerContextOf({ server, logger, transport, requestStates });
+    const contextOf = createHandlerContextOf({
+      server,
+      logger,
+      transport,
+      requestStates,
+      tokenExchanger: options.tokenExchanger,
+    });
 
     /** Refuses with `insufficient_scope` (and audits), or returns a function that audits the outcome. */
     const admit = (
@@ -215,7 +225,10 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         });
     };
 
-    /** Runs a handler (in its span) and audits its outcome; protocol errors pass through. */
+    /**
+     * Runs a handler (in its span) and audits its outcome; protocol errors pass through, and a token exchange
+     * that needs more of the caller's scopes becomes `insufficient_scope` (step-up).
+     */
     const run = async <T>(
       done: (failed: boolean) => void,
       target: string,
@@ -227,7 +240,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         return result;
       } catch (error) {
         done(true);
-        throw error;
+        throw stepUpRefusal(error) ?? error;
       }
     };
 
