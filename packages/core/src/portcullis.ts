@@ -25,6 +25,7 @@ import {
   createServerFactory,
   type ServerFactory,
 } from './server-factory.js';
+import { expandSingleIssuer } from './single-issuer.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Options for {@link createPortcullis}. */
@@ -35,11 +36,21 @@ export interface PortcullisOptions {
   server: { name: string; version: string; title?: string; instructions?: string };
   registry: Registry;
   /**
-   * Verifies bearer tokens. `false` turns authorization off, for local development or a
-   * conformance run: it must be said explicitly, and every caller then gets every entry.
+   * The one authorization server whose JWT access tokens are accepted: the short form of
+   * `verifier: createJwtVerifier({ issuers: [issuer], audience: resource })` with
+   * `authorizationServers: [issuer]`. Give `issuer` or `verifier`, not both.
    */
-  verifier: TokenVerifier | false;
-  /** Issuers listed in the Protected Resource Metadata. Required unless `verifier` is false. */
+  issuer?: string | URL;
+  /**
+   * Verifies bearer tokens (any {@link TokenVerifier}: JWTs of several issuers, introspection).
+   * `false` turns authorization off, for local development or a conformance run: it must be
+   * said explicitly, and every caller then gets every entry. Required unless `issuer` is given.
+   */
+  verifier?: TokenVerifier | false;
+  /**
+   * Issuers listed in the Protected Resource Metadata. Required with `verifier` (unless it is
+   * false); with `issuer`, default `[issuer]`.
+   */
   authorizationServers?: readonly string[];
   /** Reuse of verified tokens; on by default, `false` to verify every request. */
   cache?: CachingVerifierOptions | false;
@@ -150,7 +161,8 @@ export interface Portcullis {
 }
 
 /** Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one. */
-export function createPortcullis(options: PortcullisOptions): Portcullis {
+export function createPortcullis(given: PortcullisOptions): Portcullis {
+  const options = expandSingleIssuer(given);
   const resource = canonicalResource(options.resource);
   const logger = options.logger ?? createStderrLogger();
   const requiresAuth = options.verifier !== false;
