@@ -836,11 +836,7 @@ export function createStreamableHttpHandler(
     const cors = origin && options.cors && allowsOrigin(origin) ? corsHeaders(origin, dpop) : {};
     const host = requestHost(req.headers, trustProxy);
     if (!originPolicy.allowsHost(host)) {
-      throw new HttpProblem(
-        403,
-        JsonRpcErrorCode.InvalidRequest,
-        `Forbidden: Host ${host ?? '(none)'} is not allowed`,
-      );
+      throw new HttpProblem(403, JsonRpcErrorCode.InvalidRequest, originPolicy.hostRefusal(host));
     }
     if (!allowsOrigin(origin)) {
       throw new HttpProblem(

@@ -137,8 +137,7 @@ export function attachWebSocketServer(
     socket.on('error', () => socket.destroy());
     if (!accepting) return refuse(socket, 503, 'the server is shutting down');
     const host = requestHost(req.headers, options.trustProxy ?? false);
-    if (!originPolicy.allowsHost(host))
-      return refuse(socket, 403, `Forbidden: Host ${host ?? '(none)'} is not allowed`);
+    if (!originPolicy.allowsHost(host)) return refuse(socket, 403, originPolicy.hostRefusal(host));
     if (!originPolicy.allowsOrigin(req.headers.origin))
       return refuse(socket, 403, `Forbidden: Origin ${req.headers.origin} is not allowed`);
     const offered = (req.headers['sec-websocket-protocol'] ?? '')
