@@ -226,6 +226,7 @@ export {
 } from './server-factory.js';
 export type { TokenVerifier, WarningHandler } from './token-verifier.js';
 export { warnOnStderr } from './token-verifier.js';
+export { UnauthorizedRefusal, unauthorizedOf } from './unauthorized.js';
 export {
   formatBearerChallenge,
   formatChallenge,
