@@ -26,17 +26,32 @@ export function tarballName(name) {
 }
 
 /**
- * Packs every publishable package into `destination` (each `prepack` builds it first) and
- * returns them with the absolute path of each tarball.
+ * Packs every publishable package into `destination` and returns them with the absolute path
+ * of each tarball. The packages are built once by turbo (from its cache when nothing changed)
+ * rather than each by its `prepack` (the same `tsdown`), which is what `pnpm publish` runs.
  */
 export function packPackages(destination) {
   mkdirSync(destination, { recursive: true });
-  return publishablePackages().map(({ dir, manifest }) => {
-    const output = execFileSync('npx', [...pnpm, 'pack', '--pack-destination', destination], {
-      cwd: dir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+  const packages = publishablePackages();
+  execFileSync(
+    'npx',
+    [
+      ...pnpm,
+      'exec',
+      'turbo',
+      'run',
+      'build',
+      '--output-logs=errors-only',
+      ...packages.map(({ manifest }) => `--filter=${manifest.name}`),
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return packages.map(({ dir, manifest }) => {
+    const output = execFileSync(
+      'npx',
+      [...pnpm, 'pack', '--config.ignore-scripts=true', '--pack-destination', destination],
+      { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const packed = output.trim().split('\n').at(-1).trim();
     const tarball = join(destination, tarballName(manifest.name));
     renameSync(packed, tarball);
