@@ -139,6 +139,17 @@ const brandOf = (error: object) =>
  * - an HTTP error carrying our 403 body (the v1 client's `StreamableHTTPError`, the v2
  *   client's `SdkHttpError`),
  * - an {@link InsufficientScopeError} (returned as it is).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.callTool({ name: 'write_file', arguments: { path: 'a.txt', content: 'x' } });
+ * } catch (error) {
+ *   const refusal = insufficientScopeOf(error);
+ *   if (!refusal) throw error;
+ *   // Ask the authorization server for refusal.scope (e.g. "files:read files:write").
+ * }
+ * ```
  */
 export function insufficientScopeOf(error: unknown): InsufficientScopeError | undefined {
   if (error instanceof InsufficientScopeError) return error;

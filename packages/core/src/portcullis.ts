@@ -160,7 +160,28 @@ export interface Portcullis {
   notifyResourceUpdated(uri: string): void;
 }
 
-/** Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one. */
+/**
+ * Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one.
+ *
+ * @example
+ * ```ts
+ * // One issuer: its JWTs, with the resource URL as audience.
+ * const portcullis = createPortcullis({
+ *   resource: 'https://files.example.com/mcp',
+ *   issuer: 'https://door.example.com',
+ *   registry: createRegistry({ tools: [readFile] }),
+ *   server: { name: 'files', version: '1.0.0' },
+ * });
+ * // Any other case: a verifier of your own, and the issuers clients get tokens from.
+ * const full = createPortcullis({
+ *   resource: 'https://files.example.com/mcp',
+ *   verifier: createIntrospectionVerifier({ … }),
+ *   authorizationServers: ['https://door.example.com'],
+ *   registry,
+ *   server,
+ * });
+ * ```
+ */
 export function createPortcullis(given: PortcullisOptions): Portcullis {
   const options = expandSingleIssuer(given);
   const resource = canonicalResource(options.resource);

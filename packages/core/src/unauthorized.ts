@@ -86,6 +86,17 @@ function refusalIn(error: object): UnauthorizedRefusal | undefined {
  * `WebSocketUpgradeError` with its `WWW-Authenticate`), the in-band JSON-RPC error
  * `-32001 Unauthorized` (WebSocket, stdio), and any of these as the `cause` of another error.
  * A refusal for lack of scope is not one: see `insufficientScopeOf`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.connect(transport);
+ * } catch (error) {
+ *   const refusal = unauthorizedOf(error);
+ *   if (!refusal) throw error;
+ *   console.error(`refused: ${refusal.message}`); // e.g. "token has expired"
+ * }
+ * ```
  */
 export function unauthorizedOf(error: unknown): UnauthorizedRefusal | undefined {
   let current = error;
