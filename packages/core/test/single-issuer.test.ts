@@ -1,6 +1,7 @@
 import { type AuthorizationServer, startAuthorizationServer } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwtVerifier, createPortcullis, createRegistry, defineTool } from '../src/index.js';
+import { admittedAuth, refusalOf, requestEntry } from './helpers.js';
 
 const RESOURCE = 'https://notes.example.test/mcp';
 const registry = createRegistry({
@@ -31,7 +32,7 @@ describe('createPortcullis({ resource, issuer, registry, server }): the one-issu
     });
     expect(portcullis.metadata?.document.authorization_servers).toEqual([as.issuer]);
     const token = await as.mintToken({ scopes: ['notes:read'], audience: RESOURCE });
-    const auth = await portcullis.verifyToken(token);
+    const auth = admittedAuth(await portcullis.admit(requestEntry(`Bearer ${token}`)));
     expect(auth).toMatchObject({ issuer: as.issuer, scopes: ['notes:read'] });
   });
 
@@ -42,8 +43,13 @@ describe('createPortcullis({ resource, issuer, registry, server }): the one-issu
       registry,
       server,
     });
-    const token = await as.mintToken({ scopes: ['notes:read'], audience: 'https://other.test/mcp' });
-    await expect(portcullis.verifyToken(token)).rejects.toMatchObject({ code: 'invalid_token' });
+    const token = await as.mintToken({
+      scopes: ['notes:read'],
+      audience: 'https://other.test/mcp',
+    });
+    expect(refusalOf(await portcullis.admit(requestEntry(`Bearer ${token}`)))).toMatchObject({
+      code: 'invalid_token',
+    });
   });
 
   it('refuses a token of another issuer', async () => {
@@ -56,7 +62,9 @@ describe('createPortcullis({ resource, issuer, registry, server }): the one-issu
         server,
       });
       const token = await other.mintToken({ scopes: ['notes:read'], audience: RESOURCE });
-      await expect(portcullis.verifyToken(token)).rejects.toMatchObject({ code: 'invalid_token' });
+      expect(refusalOf(await portcullis.admit(requestEntry(`Bearer ${token}`)))).toMatchObject({
+        code: 'invalid_token',
+      });
     } finally {
       await other.close();
     }
