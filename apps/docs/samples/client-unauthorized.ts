@@ -1,7 +1,7 @@
 // biome-ignore-all assist/source/organizeImports: the page shows the lines from the region on, with their own import
 import { client } from './support.js';
 // #region unauthorized
-import { unauthorizedOf } from '@portcullis/core';
+import { unauthorizedOf } from '@portcullis/core/client';
 
 try {
   await client.listTools();

@@ -7,7 +7,7 @@ import {
   StreamableHTTPClientTransport,
   type Transport,
 } from '@modelcontextprotocol/client';
-import { UnauthorizedRefusal, unauthorizedOf } from '@portcullis/core';
+import { UnauthorizedRefusal, unauthorizedOf } from '@portcullis/core/client';
 import { WebSocketClientTransport } from '@portcullis/websocket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, runCli } from './cli-process.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AuthInfo, identityKey, type JSONRPCMessage, type Portcullis } from '@portcullis/core';
 import {
-  type AuthInfo,
   allowsBatches,
   type ClassifiedMessage,
   classifyMessage,
@@ -9,8 +9,6 @@ import {
   createServerChannel,
   defaultProtocolVersion,
   errorResponse,
-  identityKey,
-  type JSONRPCMessage,
   JsonRpcErrorCode,
   legacyProtocolVersions,
   type McpRequestHeaders,
@@ -18,7 +16,6 @@ import {
   modernErrorStatus,
   type OriginPolicy,
   type OriginPolicyOptions,
-  type Portcullis,
   type RequestId,
   requestHost,
   requestUrl,
@@ -26,7 +23,7 @@ import {
   type ServerChannel,
   supportedProtocolVersions,
   targetFromHeaders,
-} from '@portcullis/core';
+} from '@portcullis/core/adapter';
 import { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 import { createMemoryEventStore, type EventStore } from './event-store.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
@@ -178,7 +175,7 @@ export function createStreamableHttpHandler(
 
   const stateless = () => {
     sharedChannel ??= createServerChannel(
-      portcullis.createServer({ auth: undefined, transport: TRANSPORT }),
+      portcullis.createServer({ auth: undefined, transport: TRANSPORT, shared: true }),
     );
     return sharedChannel;
   };
@@ -380,7 +377,7 @@ export function createStreamableHttpHandler(
 
   const modern = () => {
     modernChannel ??= createServerChannel(
-      portcullis.createServer({ auth: undefined, transport: TRANSPORT }),
+      portcullis.createServer({ auth: undefined, transport: TRANSPORT, shared: true }),
       { era: 'modern' },
     );
     return modernChannel;
