@@ -38,6 +38,20 @@ function apiItems(pkg: string) {
   });
 }
 
+/**
+ * The source repository, from the root package.json's `repository` (`git+https://…/x.git` or a
+ * URL): linked from every page's navigation bar and "Edit this page" link.
+ */
+function sourceRepository(): string | undefined {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+  );
+  const field = manifest.repository;
+  const url = typeof field === 'string' ? field : field?.url;
+  return typeof url === 'string' ? url.replace(/^git\+/, '').replace(/\.git$/, '') : undefined;
+}
+const repository = sourceRepository();
+
 const PACKAGES = ['core', 'streamable-http', 'websocket', 'stdio', 'redis', 'testing'];
 
 /** The guide pages grouped below; any other page in docs/ is listed under "More". */
@@ -168,6 +182,10 @@ export default defineConfig({
   },
   themeConfig: {
     search: { provider: 'local' },
+    ...(repository && {
+      socialLinks: [{ icon: 'github', link: repository }],
+      editLink: { pattern: `${repository}/edit/main/docs/:path`, text: 'Edit this page' },
+    }),
     nav: [
       { text: 'Guide', link: '/getting-started' },
       { text: 'API', link: '/api/' },

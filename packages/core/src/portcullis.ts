@@ -21,6 +21,7 @@ import type { SubscriptionLimitOptions } from './resource-subscriptions.js';
 import { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
 import { canonicalResourceUri } from './resource-uri.js';
 import { createServerFactory, type ServerFactory } from './server-factory.js';
+import { expandSingleIssuer } from './single-issuer.js';
 import { createAuditRecorder } from './telemetry/audit-telemetry.js';
 import { observeAdmission } from './telemetry/auth-spans.js';
 import {
@@ -37,11 +38,21 @@ export interface PortcullisOptions {
   server: { name: string; version: string; title?: string; instructions?: string };
   registry: Registry;
   /**
-   * Verifies bearer tokens. `false` turns authorization off, for local development or a
-   * conformance run: it must be said explicitly, and every caller then gets every entry.
+   * The one authorization server whose JWT access tokens are accepted: the short form of
+   * `verifier: createJwtVerifier({ issuers: [issuer], audience: resource })` with
+   * `authorizationServers: [issuer]`. Give `issuer` or `verifier`, not both.
    */
-  verifier: TokenVerifier | false;
-  /** Issuers listed in the Protected Resource Metadata. Required unless `verifier` is false. */
+  issuer?: string | URL;
+  /**
+   * Verifies bearer tokens (any {@link TokenVerifier}: JWTs of several issuers, introspection).
+   * `false` turns authorization off, for local development or a conformance run: it must be
+   * said explicitly, and every caller then gets every entry. Required unless `issuer` is given.
+   */
+  verifier?: TokenVerifier | false;
+  /**
+   * Issuers listed in the Protected Resource Metadata. Required with `verifier` (unless it is
+   * false); with `issuer`, default `[issuer]`.
+   */
   authorizationServers?: readonly string[];
   /** Reuse of verified tokens; on by default, `false` to verify every request. */
   cache?: CachingVerifierOptions | false;
@@ -159,8 +170,30 @@ function onlyIssuer(issuers: readonly string[] | undefined): string {
   );
 }
 
-/** Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one. */
-export function createPortcullis(options: PortcullisOptions): Portcullis {
+/**
+ * Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one.
+ *
+ * @example
+ * ```ts
+ * // One issuer: its JWTs, with the resource URL as audience.
+ * const portcullis = createPortcullis({
+ *   resource: 'https://files.example.com/mcp',
+ *   issuer: 'https://door.example.com',
+ *   registry: createRegistry({ tools: [readFile] }),
+ *   server: { name: 'files', version: '1.0.0' },
+ * });
+ * // Any other case: a verifier of your own, and the issuers clients get tokens from.
+ * const full = createPortcullis({
+ *   resource: 'https://files.example.com/mcp',
+ *   verifier: createIntrospectionVerifier({ … }),
+ *   authorizationServers: ['https://door.example.com'],
+ *   registry,
+ *   server,
+ * });
+ * ```
+ */
+export function createPortcullis(given: PortcullisOptions): Portcullis {
+  const options = expandSingleIssuer(given);
   const resource = canonicalResource(options.resource);
   const logger = options.logger ?? createStderrLogger();
   const requiresAuth = options.verifier !== false;

@@ -146,6 +146,7 @@ export function createStreamableHttpHandler(
   /** The resource's origins, and those CORS names as well. */
   const originPolicy: OriginPolicy = {
     allowsHost: ownOrigins.allowsHost,
+    hostRefusal: ownOrigins.hostRefusal,
     allowsOrigin: (origin) =>
       ownOrigins.allowsOrigin(origin) || (origin !== undefined && corsOrigins.has(origin)),
   };
