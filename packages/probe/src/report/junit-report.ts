@@ -1,12 +1,15 @@
 import type { CheckResult } from '../check-result.js';
 import type { ProbeReport } from '../run-probe.js';
 
-/** Characters XML 1.0 cannot carry (C0 controls but tab, LF and CR). */
-const NOT_XML = new RegExp('[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]', 'g');
+/** `text` with the characters XML 1.0 cannot carry (C0 controls but tab, LF, CR) as `?`. */
+const xmlCharacters = (text: string) =>
+  Array.from(text, (character) => {
+    const code = character.charCodeAt(0);
+    return code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d ? '?' : character;
+  }).join('');
 
 const escapeXml = (text: string) =>
-  text
-    .replace(NOT_XML, '?')
+  xmlCharacters(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
