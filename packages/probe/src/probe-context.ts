@@ -69,6 +69,11 @@ export interface ProbeContext {
   authorizationServer(issuer: string): Promise<{ found?: FetchedDocument; exchanges: Exchange[] }>;
   /** The tools `tools/list` shows to `token` (`undefined` when it did not answer a list). */
   tools(token: string): Promise<{ tools?: ListedTool[]; exchange: McpExchange }>;
+  /**
+   * The first of `token` and `broadToken` the server answers a tool list to, so checks of
+   * something else (Origin, Host, body size) are not confused by a refused token.
+   */
+  workingToken(): Promise<string | undefined>;
 }
 
 /** Options of {@link createProbeContext}. */
@@ -159,6 +164,12 @@ export function createProbeContext(options: ProbeContextOptions): ProbeContext {
     return listing;
   };
 
+  const workingToken = once(async () => {
+    for (const token of [options.tokens.token, options.tokens.broadToken])
+      if (token && (await tools(token)).tools) return token;
+    return undefined;
+  });
+
   const servers = new Map<string, ReturnType<ProbeContext['authorizationServer']>>();
 
   return {
@@ -181,5 +192,6 @@ export function createProbeContext(options: ProbeContextOptions): ProbeContext {
       return discovery;
     },
     tools,
+    workingToken,
   };
 }

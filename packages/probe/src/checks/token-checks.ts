@@ -73,8 +73,8 @@ export const tokenChecks: CheckDefinition[] = [
     expects: '400 or 401: tokens never travel in URLs',
     clause: cite('RFC 6750 §2.3', 'MCP authorization 2025-11-25 (Access Token Usage)'),
     async run(ctx) {
-      const token = ctx.tokens.token ?? ctx.tokens.broadToken;
-      if (!token) return notApplicable('no token given or obtained');
+      const token = await ctx.workingToken();
+      if (!token) return notApplicable('no token the server accepts');
       const era = (await ctx.eras()).primary;
       const request = mcpRequest(ctx.endpoint, { method: 'tools/list', era });
       const url = new URL(ctx.endpoint);

@@ -8,8 +8,8 @@ import type { ProbeContext } from '../probe-context.js';
 /** An origin no server trusts. */
 export const FOREIGN_ORIGIN = 'https://portcullis-probe.invalid';
 
-const bearer = (ctx: ProbeContext) => {
-  const token = ctx.tokens.token ?? ctx.tokens.broadToken;
+const bearer = async (ctx: ProbeContext) => {
+  const token = await ctx.workingToken();
   return token ? `Bearer ${token}` : undefined;
 };
 
@@ -18,13 +18,14 @@ export const transportChecks: CheckDefinition[] = [
   {
     id: 'transport.origin',
     title: 'A request from a foreign Origin is refused',
-    sends: '`tools/list` (with the token, if any) and `Origin: https://portcullis-probe.invalid`',
+    sends:
+      '`tools/list` (with a token the server accepts, if any) and `Origin: https://portcullis-probe.invalid`',
     expects: '403',
     clause: cite(CLAUSES.transports2025, 'MCP transports 2026-07-28 (Security Warning)'),
     async run(ctx) {
       const exchange = await ctx.mcp({
         method: 'tools/list',
-        authorization: bearer(ctx),
+        authorization: await bearer(ctx),
         headers: { origin: FOREIGN_ORIGIN },
       });
       return exchange.status === 403
@@ -38,7 +39,8 @@ export const transportChecks: CheckDefinition[] = [
   {
     id: 'transport.host',
     title: 'A request naming a foreign Host is refused (DNS rebinding)',
-    sends: '`tools/list` (with the token, if any) and `Host: portcullis-probe.invalid`',
+    sends:
+      '`tools/list` (with a token the server accepts, if any) and `Host: portcullis-probe.invalid`',
     expects: '400, 403 or 421, for a server on a loopback address',
     clause: cite(CLAUSES.transports2025, 'RFC 9110 §7.4 (421 Misdirected Request)'),
     async run(ctx) {
@@ -48,7 +50,7 @@ export const transportChecks: CheckDefinition[] = [
         );
       const exchange = await ctx.mcp({
         method: 'tools/list',
-        authorization: bearer(ctx),
+        authorization: await bearer(ctx),
         headers: { host: 'portcullis-probe.invalid' },
       });
       return exchange.status === 400 || exchange.status === 403 || exchange.status === 421
@@ -66,7 +68,7 @@ export const transportChecks: CheckDefinition[] = [
     expects: '400 (`-32020` HeaderMismatch), not an answer to either method',
     clause: cite(CLAUSES.transports2026),
     async run(ctx) {
-      const authorization = bearer(ctx);
+      const authorization = await bearer(ctx);
       if (!authorization)
         return notApplicable(
           'needs a token: without one the request is refused before its headers are compared',
@@ -96,7 +98,7 @@ export const transportChecks: CheckDefinition[] = [
     expects: '413',
     clause: cite('RFC 9110 §15.5.14', CLAUSES.transports2025),
     async run(ctx) {
-      const authorization = bearer(ctx);
+      const authorization = await bearer(ctx);
       if (!authorization)
         return notApplicable('needs a token: without one the body must not be read at all');
       const era = (await ctx.eras()).primary;

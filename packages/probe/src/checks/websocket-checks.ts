@@ -47,7 +47,7 @@ export const websocketChecks: CheckDefinition[] = [
     clause: cite(CLAUSES.transports2025, 'RFC 6455 §10.2'),
     async run(ctx) {
       if (!ctx.websocket) return notApplicable('no WebSocket endpoint given (--websocket)');
-      const token = ctx.tokens.token ?? ctx.tokens.broadToken;
+      const token = await ctx.workingToken();
       if (!token)
         return notApplicable(
           'needs a token: without one the upgrade is refused before its Origin matters',

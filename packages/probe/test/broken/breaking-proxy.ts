@@ -69,7 +69,11 @@ function forward(upstream: string, held: HeldRequest): Promise<HeldAnswer> {
     out.on('response', async (res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of res) chunks.push(chunk as Buffer);
-      resolve({ status: res.statusCode ?? 502, headers: hold(res as IncomingMessage, Buffer.alloc(0)).headers, body: Buffer.concat(chunks) });
+      resolve({
+        status: res.statusCode ?? 502,
+        headers: hold(res as IncomingMessage, Buffer.alloc(0)).headers,
+        body: Buffer.concat(chunks),
+      });
     });
     out.on('upgrade', (res, socket) => {
       socket.destroy();
@@ -107,11 +111,18 @@ export async function startBreakingProxy(): Promise<BreakingProxy> {
     res.end(answer.body);
   });
   server.on('upgrade', async (req, socket) => {
-    const answer = await serve(proxy, hold(req, Buffer.alloc(0))).catch(() => ({ status: 502, headers: {}, body: Buffer.alloc(0) }));
-    const lines = [`HTTP/1.1 ${answer.status} ${answer.status === 101 ? 'Switching Protocols' : 'Refused'}`];
+    const answer = await serve(proxy, hold(req, Buffer.alloc(0))).catch(() => ({
+      status: 502,
+      headers: {},
+      body: Buffer.alloc(0),
+    }));
+    const lines = [
+      `HTTP/1.1 ${answer.status} ${answer.status === 101 ? 'Switching Protocols' : 'Refused'}`,
+    ];
     for (const [name, value] of Object.entries(answer.headers))
       if (!['content-length', 'transfer-encoding'].includes(name)) lines.push(`${name}: ${value}`);
-    if (answer.status !== 101) lines.push(`content-length: ${answer.body.length}`, 'connection: close');
+    if (answer.status !== 101)
+      lines.push(`content-length: ${answer.body.length}`, 'connection: close');
     socket.end(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), answer.body]));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -10,7 +10,8 @@ export interface FaultSetting {
   resource: string;
 }
 
-const tokenOf = (held: HeldRequest) => /^(?:Bearer|DPoP)\s+(\S+)$/i.exec(held.headers.authorization ?? '')?.[1];
+const tokenOf = (held: HeldRequest) =>
+  /^(?:Bearer|DPoP)\s+(\S+)$/i.exec(held.headers.authorization ?? '')?.[1];
 
 /** A JWT's header or payload, unverified; `undefined` for anything else. */
 function jwtPart(token: string | undefined, part: 0 | 1): Record<string, unknown> | undefined {
@@ -31,13 +32,21 @@ function withToken(held: HeldRequest, token: string): HeldRequest {
 
 const bodyOf = (held: HeldRequest) => {
   try {
-    return JSON.parse(held.body.toString()) as { id?: unknown; method?: string; params?: { name?: string } };
+    return JSON.parse(held.body.toString()) as {
+      id?: unknown;
+      method?: string;
+      params?: { name?: string };
+    };
   } catch {
     return undefined;
   }
 };
 
-const jsonAnswer = (status: number, value: unknown, headers: Record<string, string> = {}): HeldAnswer => ({
+const jsonAnswer = (
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): HeldAnswer => ({
   status,
   headers: { 'content-type': 'application/json', ...headers },
   body: Buffer.from(JSON.stringify(value)),
@@ -47,7 +56,8 @@ const jsonAnswer = (status: number, value: unknown, headers: Record<string, stri
 const editMetadata =
   (edit: (document: Record<string, unknown>) => void): Fault['answer'] =>
   (answer, held) => {
-    if (!held.path.startsWith('/.well-known/oauth-protected-resource') || answer.status !== 200) return answer;
+    if (!held.path.startsWith('/.well-known/oauth-protected-resource') || answer.status !== 200)
+      return answer;
     const document = JSON.parse(answer.body.toString());
     edit(document);
     return { ...answer, body: Buffer.from(JSON.stringify(document)) };
@@ -77,44 +87,93 @@ export function createFaults(setting: FaultSetting): Record<string, Fault> {
             : held,
       answer: (answer) => {
         const challenge = answer.headers['www-authenticate'];
-        return challenge ? { ...answer, headers: { ...answer.headers, 'www-authenticate': challenge.replace(PATH_AWARE, '/.well-known/oauth-protected-resource') } } : answer;
+        return challenge
+          ? {
+              ...answer,
+              headers: {
+                ...answer.headers,
+                'www-authenticate': challenge.replace(
+                  PATH_AWARE,
+                  '/.well-known/oauth-protected-resource',
+                ),
+              },
+            }
+          : answer;
       },
     },
-    'metadata.resource': { answer: editMetadata((document) => void (document.resource = new URL(setting.resource).origin)) },
-    'metadata.authorization-servers': {
-      answer: editMetadata((document) => void (document.authorization_servers = ['http://127.0.0.1:9/nowhere'])),
+    'metadata.resource': {
+      answer: editMetadata(
+        (document) => void (document.resource = new URL(setting.resource).origin),
+      ),
     },
-    'metadata.fields': { answer: editMetadata((document) => void (document.bearer_methods_supported = ['header', 'query'])) },
+    'metadata.authorization-servers': {
+      answer: editMetadata(
+        (document) => void (document.authorization_servers = ['http://127.0.0.1:9/nowhere']),
+      ),
+    },
+    'metadata.fields': {
+      answer: editMetadata(
+        (document) => void (document.bearer_methods_supported = ['header', 'query']),
+      ),
+    },
     'challenge.no-token': {
       request: (held) =>
         isMcp(held) && !held.headers.authorization && bodyOf(held)?.method === 'tools/call'
-          ? jsonAnswer(200, { jsonrpc: '2.0', id: bodyOf(held)?.id, error: { code: -32001, message: 'Unauthorized' } })
+          ? jsonAnswer(200, {
+              jsonrpc: '2.0',
+              id: bodyOf(held)?.id,
+              error: { code: -32001, message: 'Unauthorized' },
+            })
           : held,
     },
     'challenge.resource-metadata': {
       answer: (answer) => {
         const challenge = answer.headers['www-authenticate'];
-        return challenge ? { ...answer, headers: { ...answer.headers, 'www-authenticate': challenge.replace(/,?\s*resource_metadata="[^"]*"/, '') } } : answer;
+        return challenge
+          ? {
+              ...answer,
+              headers: {
+                ...answer.headers,
+                'www-authenticate': challenge
+                  .replace(/resource_metadata="[^"]*"(?:,\s*)?/g, '')
+                  .replace(/,\s*$/, ''),
+              },
+            }
+          : answer;
       },
     },
-    'challenge.no-token-list': accept((held) => !held.headers.authorization && bodyOf(held)?.method === 'tools/list'),
+    'challenge.no-token-list': accept(
+      (held) => !held.headers.authorization && bodyOf(held)?.method === 'tools/list',
+    ),
     'challenge.malformed-token': accept((held) => !!tokenOf(held) && !jwtPart(tokenOf(held), 1)),
-    'challenge.expired-token': accept((held) => Number(jwtPart(tokenOf(held), 1)?.exp) < Date.now() / 1000),
+    'challenge.expired-token': accept(
+      (held) => Number(jwtPart(tokenOf(held), 1)?.exp) < Date.now() / 1000,
+    ),
     'token.accepted': {
       request: (held) =>
         isMcp(held) && tokenOf(held) === setting.narrowToken
-          ? jsonAnswer(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' })
+          ? jsonAnswer(
+              401,
+              { error: 'invalid_token' },
+              { 'www-authenticate': 'Bearer error="invalid_token"' },
+            )
           : held,
     },
     'token.foreign-audience': accept((held) => {
       const audience = audienceOf(tokenOf(held));
-      return audience[0] !== undefined && !audience.includes(setting.resource);
+      return (
+        typeof audience[0] === 'string' &&
+        audience[0].startsWith('http') &&
+        !audience.includes(setting.resource)
+      );
     }),
     'token.id-token': accept((held) => jwtPart(tokenOf(held), 1)?.nonce !== undefined),
     'token.query-refused': {
       request: (held) => {
         const token = new URL(held.path, 'http://x').searchParams.get('access_token');
-        return isMcp(held) && token && !held.headers.authorization ? withToken({ ...held, path: '/mcp' }, token) : held;
+        return isMcp(held) && token && !held.headers.authorization
+          ? withToken({ ...held, path: '/mcp' }, token)
+          : held;
       },
     },
     'token.not-echoed': {
@@ -123,14 +182,22 @@ export function createFaults(setting: FaultSetting): Record<string, Fault> {
           ? jsonAnswer(401, { error: 'invalid_token', token: tokenOf(held) }, answer.headers)
           : answer,
     },
-    'scope.list-filtered': accept((held) => tokenOf(held) === setting.narrowToken && bodyOf(held)?.method === 'tools/list'),
+    'scope.list-filtered': accept(
+      (held) => tokenOf(held) === setting.narrowToken && bodyOf(held)?.method === 'tools/list',
+    ),
     'scope.insufficient-scope': {
       answer: (answer, held) =>
-        answer.status === 403
-          ? jsonAnswer(200, { jsonrpc: '2.0', id: bodyOf(held)?.id ?? null, error: { code: -32001, message: 'insufficient_scope' } })
+        /insufficient_scope/.test(answer.headers['www-authenticate'] ?? '')
+          ? jsonAnswer(200, {
+              jsonrpc: '2.0',
+              id: bodyOf(held)?.id ?? null,
+              error: { code: -32001, message: 'insufficient_scope' },
+            })
           : answer,
     },
-    'dpop.proof-required': accept((held) => !held.headers.dpop && jwtPart(tokenOf(held), 1)?.cnf !== undefined),
+    'dpop.proof-required': accept(
+      (held) => !held.headers.dpop && jwtPart(tokenOf(held), 1)?.cnf !== undefined,
+    ),
     'dpop.replay': (() => {
       const seen = new Set<string>();
       return accept((held) => {
@@ -146,20 +213,35 @@ export function createFaults(setting: FaultSetting): Record<string, Fault> {
       return typeof htu === 'string' && new URL(htu).pathname !== '/mcp';
     }),
     'transport.origin': { request: (held) => (held.upgrade ? held : withoutOrigin(held)) },
-    'transport.host': { request: (held) => ({ ...held, headers: { ...held.headers, host: new URL(setting.resource).host } }) },
+    'transport.host': {
+      request: (held) => ({
+        ...held,
+        headers: { ...held.headers, host: new URL(setting.resource).host },
+      }),
+    },
     'transport.header-mismatch': {
       request: (held) => {
         const body = bodyOf(held);
         if (!isMcp(held) || !held.headers['mcp-method'] || !body?.method) return held;
-        return { ...held, headers: { ...held.headers, 'mcp-method': body.method, 'mcp-name': body.params?.name ?? '' } };
+        return {
+          ...held,
+          headers: {
+            ...held.headers,
+            'mcp-method': body.method,
+            'mcp-name': body.params?.name ?? '',
+          },
+        };
       },
     },
     'transport.oversized-body': {
       request: (held) =>
-        held.body.length > 1 << 20 ? jsonAnswer(200, { jsonrpc: '2.0', id: 1, result: { tools: [] } }) : held,
+        held.body.length > 1 << 20
+          ? jsonAnswer(200, { jsonrpc: '2.0', id: 1, result: { tools: [] } })
+          : held,
     },
     'websocket.no-token': {
-      request: (held) => (held.upgrade && !held.headers.authorization ? withToken(held, setting.goodToken) : held),
+      request: (held) =>
+        held.upgrade && !held.headers.authorization ? withToken(held, setting.goodToken) : held,
     },
     'websocket.origin': { request: (held) => (held.upgrade ? withoutOrigin(held) : held) },
   };
