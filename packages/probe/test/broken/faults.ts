@@ -52,14 +52,13 @@ const jsonAnswer = (
   body: Buffer.from(JSON.stringify(value)),
 });
 
-/** Rewrites the JSON document of a metadata answer. */
+/** Overrides members of the JSON document of a metadata answer. */
 const editMetadata =
-  (edit: (document: Record<string, unknown>) => void): Fault['answer'] =>
+  (edit: Record<string, unknown>): Fault['answer'] =>
   (answer, held) => {
     if (!held.path.startsWith('/.well-known/oauth-protected-resource') || answer.status !== 200)
       return answer;
-    const document = JSON.parse(answer.body.toString());
-    edit(document);
+    const document = { ...JSON.parse(answer.body.toString()), ...edit };
     return { ...answer, body: Buffer.from(JSON.stringify(document)) };
   };
 
@@ -102,19 +101,13 @@ export function createFaults(setting: FaultSetting): Record<string, Fault> {
       },
     },
     'metadata.resource': {
-      answer: editMetadata(
-        (document) => void (document.resource = new URL(setting.resource).origin),
-      ),
+      answer: editMetadata({ resource: new URL(setting.resource).origin }),
     },
     'metadata.authorization-servers': {
-      answer: editMetadata(
-        (document) => void (document.authorization_servers = ['http://127.0.0.1:9/nowhere']),
-      ),
+      answer: editMetadata({ authorization_servers: ['http://127.0.0.1:9/nowhere'] }),
     },
     'metadata.fields': {
-      answer: editMetadata(
-        (document) => void (document.bearer_methods_supported = ['header', 'query']),
-      ),
+      answer: editMetadata({ bearer_methods_supported: ['header', 'query'] }),
     },
     'challenge.no-token': {
       request: (held) =>
