@@ -3,7 +3,7 @@ import type { CheckDefinition } from '../check-definition.js';
 import { fail, notApplicable, pass } from '../check-result.js';
 import { CLAUSES, cite } from '../clauses.js';
 import type { ListedTool } from '../mcp-messages.js';
-import type { ProbeContext } from '../probe-context.js';
+import type { McpExchange, ProbeContext } from '../probe-context.js';
 
 /**
  * Whether the probe may call `tool` to see it refused: a read-only tool always; another only
@@ -82,18 +82,34 @@ export const scopeChecks: CheckDefinition[] = [
         return notApplicable('a token was not answered a tool list');
       const narrowNames = new Set(narrow.tools.map((tool) => tool.name));
       const outside = broad.tools.filter((tool) => !narrowNames.has(tool.name));
-      if (outside.length === 0)
-        return notApplicable('the narrow token lists every tool the broad one does');
-      const tool = outside.find((candidate) => safeToCall(candidate, ctx.allowWrites));
-      if (!tool)
+      // Unfiltered listings do not say which tool needs more: try the tools that are not read-only.
+      const candidates =
+        outside.length > 0
+          ? outside
+          : broad.tools.filter((tool) => tool.annotations?.readOnlyHint !== true);
+      const safe = candidates.filter((candidate) => safeToCall(candidate, ctx.allowWrites));
+      if (safe.length === 0)
         return notApplicable(
-          `only tools that may write are outside the narrow token's scopes (${outside.map((t) => t.name).join(', ')}); pass --allow-writes`,
+          candidates.length === 0
+            ? "no tool is outside the narrow token's scopes"
+            : `only tools that may write are candidates (${candidates.map((t) => t.name).join(', ')}); pass --allow-writes`,
         );
-      const exchange = await ctx.mcp({
-        method: 'tools/call',
-        params: { name: tool.name, arguments: {} },
-        authorization: `Bearer ${ctx.tokens.token}`,
-      });
+      let exchange: McpExchange | undefined;
+      let tool: ListedTool | undefined;
+      for (tool of safe.slice(0, 3)) {
+        exchange = await ctx.mcp({
+          method: 'tools/call',
+          params: { name: tool.name, arguments: {} },
+          authorization: `Bearer ${ctx.tokens.token}`,
+        });
+        if (exchange.status === 403 || isInBandAuthError(exchange) || outside.length > 0) break;
+      }
+      if (!exchange || !tool) return notApplicable('no call was made');
+      if (outside.length === 0 && exchange.status !== 403 && !isInBandAuthError(exchange))
+        return notApplicable(
+          `the listings are the same and no call was refused for its scope (last: ${tool.name}, ${exchange.status})`,
+          exchange.evidence,
+        );
       const challenge = challengeOf(exchange.headers);
       if (exchange.status === 403 && challenge?.params.error === 'insufficient_scope')
         return challenge.params.scope
