@@ -87,6 +87,7 @@ const GUIDE = [
     text: 'Operating',
     items: [
       { text: 'Security model', link: '/security' },
+      { text: 'Probing a server', link: '/probe' },
       { text: 'Troubleshooting', link: '/troubleshooting' },
       { text: 'Deployment', link: '/deployment' },
       { text: 'Compatibility', link: '/compatibility' },
