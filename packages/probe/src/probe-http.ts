@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Evidence } from './check-result.js';
+import { sendDeclaringLength } from './raw-exchange.js';
 import type { Redactor } from './redact.js';
 
 /** One request to send. */
@@ -124,10 +125,22 @@ export function createProbeHttp(options: ProbeHttpOptions): ProbeHttp {
       ).toString('base64');
     }
     const body = request.body ?? '';
-    if (request.declaredLength !== undefined)
-      headers['content-length'] = String(request.declaredLength);
-    else if (request.body !== undefined)
-      headers['content-length'] = String(Buffer.byteLength(body));
+    const declared = request.declaredLength;
+    if (declared !== undefined)
+      return sendDeclaringLength(
+        url,
+        { method: request.method, headers },
+        body,
+        declared,
+        options.timeoutMs,
+      ).then(({ error, ...answer }) =>
+        exchange(
+          { ...request, headers: { ...headers, 'content-length': String(declared) } },
+          answer,
+          error,
+        ),
+      );
+    if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
 
     return new Promise<Exchange>((resolve) => {
       let settled = false;
@@ -154,11 +167,7 @@ export function createProbeHttp(options: ProbeHttpOptions): ProbeHttp {
         settle({ status: res.statusCode, headers: flatten(res.headers), body: '' });
       });
       req.on('error', (error) => settle({ headers: {}, body: '' }, error.message));
-      if (request.declaredLength === undefined) {
-        req.end(body);
-        return;
-      }
-      streamPadding(req, body, request.declaredLength, () => settled);
+      req.end(body);
     });
   }
 
@@ -171,29 +180,4 @@ export function createProbeHttp(options: ProbeHttpOptions): ProbeHttp {
       return exchanges.length;
     },
   };
-}
-
-/** Writes `first`, then spaces up to `total` bytes, stopping once the exchange is settled. */
-function streamPadding(
-  req: ReturnType<typeof httpRequest>,
-  first: string,
-  total: number,
-  settled: () => boolean,
-) {
-  const chunk = Buffer.alloc(64 * 1024, 0x20);
-  let written = Buffer.byteLength(first);
-  req.write(first);
-  const pump = () => {
-    while (!settled() && written < total) {
-      const piece = chunk.subarray(0, Math.min(chunk.length, total - written));
-      written += piece.length;
-      if (!req.write(piece)) {
-        req.once('drain', pump);
-        return;
-      }
-    }
-    if (!settled()) req.end();
-  };
-  req.on('error', () => {});
-  pump();
 }

@@ -18,7 +18,7 @@ function probe(args: string[], env: Record<string, string> = {}) {
     ['--conditions=@portcullis/source', '--import', 'tsx', cli, ...args],
     {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
-    env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', ...env },
     },
   );
   let stdout = '';
