@@ -51,8 +51,8 @@ export interface McpExchange extends Exchange {
   answer?: JsonRpcAnswer;
 }
 
-/** What every check can use: the target, the tokens, and the answers already fetched. */
-export interface ProbeContext {
+/** Options of {@link createProbeContext}. */
+export interface ProbeContextOptions {
   endpoint: URL;
   websocket?: URL;
   tokens: ProbeTokens;
@@ -61,6 +61,10 @@ export interface ProbeContext {
   oversizedBytes: number;
   http: ProbeHttp;
   redactor: Redactor;
+}
+
+/** What every check can use: the target, the tokens, and the answers already fetched. */
+export interface ProbeContext extends ProbeContextOptions {
   /** Sends an MCP request in the primary era (or `call.era`). */
   mcp(call: Omit<McpCall, 'era' | 'legacy'> & { era?: Era }): Promise<McpExchange>;
   eras(): Promise<EraReport>;
@@ -74,17 +78,6 @@ export interface ProbeContext {
    * something else (Origin, Host, body size) are not confused by a refused token.
    */
   workingToken(): Promise<string | undefined>;
-}
-
-/** Options of {@link createProbeContext}. */
-export interface ProbeContextOptions {
-  endpoint: URL;
-  websocket?: URL;
-  tokens: ProbeTokens;
-  allowWrites: boolean;
-  oversizedBytes: number;
-  http: ProbeHttp;
-  redactor: Redactor;
 }
 
 /** Memoises an async function of no arguments. */

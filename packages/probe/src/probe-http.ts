@@ -30,6 +30,8 @@ export interface Exchange {
   evidence: Evidence;
   /** Set for token requests, whose answers carry tokens by design. */
   tokenRequest?: boolean;
+  /** For a request declaring a length: the bytes written before the server closed the connection. */
+  closedAfter?: number;
 }
 
 /** How much of an answer's body is kept. */

@@ -7,6 +7,8 @@ export interface RawAnswer {
   headers: Record<string, string>;
   body: string;
   error?: string;
+  /** Set when the server closed the connection before the declared body was all written: how many bytes were. */
+  closedAfter?: number;
 }
 
 /** The head of an HTTP/1.1 answer in `text`, once it is all there. */
@@ -45,6 +47,7 @@ export function sendDeclaringLength(
   return new Promise((resolve) => {
     let received = '';
     let settled = false;
+    let written = 0;
     const settle = (answer: RawAnswer) => {
       if (settled) return;
       settled = true;
@@ -81,7 +84,7 @@ export function sendDeclaringLength(
     lines.push(`content-length: ${declaredLength}`, 'connection: close');
     socket.write(`${lines.join('\r\n')}\r\n\r\n${first}`);
     const padding = Buffer.alloc(64 * 1024, 0x20);
-    let written = Buffer.byteLength(first);
+    written = Buffer.byteLength(first);
     const pump = () => {
       while (!settled && !socket.destroyed && written < declaredLength) {
         const piece = padding.subarray(0, Math.min(padding.length, declaredLength - written));

@@ -95,7 +95,7 @@ export const transportChecks: CheckDefinition[] = [
     title: 'An oversized body is refused',
     sends:
       '`tools/list` with the token, declaring a `Content-Length` of 32 MiB (`--oversized-bytes`) and streaming padding until answered',
-    expects: '413',
+    expects: '413 (or the connection closed before the body is read)',
     clause: cite('RFC 9110 §15.5.14', CLAUSES.transports2025),
     async run(ctx) {
       const authorization = await bearer(ctx);
@@ -104,12 +104,17 @@ export const transportChecks: CheckDefinition[] = [
       const era = (await ctx.eras()).primary;
       const base = mcpRequest(ctx.endpoint, { method: 'tools/list', authorization, era });
       const exchange = await ctx.http.send({ ...base, declaredLength: ctx.oversizedBytes });
-      return exchange.status === 413
-        ? pass('refused with 413', exchange.evidence)
-        : fail(
-            `answered ${exchange.status ?? exchange.evidence.error}, not 413`,
-            exchange.evidence,
-          );
+      if (exchange.status === 413) return pass('refused with 413', exchange.evidence);
+      // A server that answers 413 and resets the connection at once can lose its answer on the way.
+      if (exchange.status === undefined && exchange.closedAfter !== undefined)
+        return pass(
+          `the server closed the connection after ${exchange.closedAfter} of ${ctx.oversizedBytes} bytes, without reading the rest`,
+          exchange.evidence,
+        );
+      return fail(
+        `answered ${exchange.status ?? exchange.evidence.error}, not 413`,
+        exchange.evidence,
+      );
     },
   },
 ];

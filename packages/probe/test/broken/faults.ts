@@ -62,6 +62,16 @@ const editMetadata =
     return { ...answer, body: Buffer.from(JSON.stringify(document)) };
   };
 
+/** Rewrites the `WWW-Authenticate` of every answer that has one. */
+const editChallenge =
+  (edit: (challenge: string) => string): Fault['answer'] =>
+  (answer) => {
+    const challenge = answer.headers['www-authenticate'];
+    return challenge
+      ? { ...answer, headers: { ...answer.headers, 'www-authenticate': edit(challenge) } }
+      : answer;
+  };
+
 const withoutOrigin = (held: HeldRequest): HeldRequest => {
   const { origin: _origin, ...headers } = held.headers;
   return { ...held, headers };
@@ -84,21 +94,9 @@ export function createFaults(setting: FaultSetting): Record<string, Fault> {
           : held.path === '/.well-known/oauth-protected-resource'
             ? { ...held, path: PATH_AWARE }
             : held,
-      answer: (answer) => {
-        const challenge = answer.headers['www-authenticate'];
-        return challenge
-          ? {
-              ...answer,
-              headers: {
-                ...answer.headers,
-                'www-authenticate': challenge.replace(
-                  PATH_AWARE,
-                  '/.well-known/oauth-protected-resource',
-                ),
-              },
-            }
-          : answer;
-      },
+      answer: editChallenge((challenge) =>
+        challenge.replace(PATH_AWARE, '/.well-known/oauth-protected-resource'),
+      ),
     },
     'metadata.resource': {
       answer: editMetadata({ resource: new URL(setting.resource).origin }),
@@ -120,20 +118,9 @@ export function createFaults(setting: FaultSetting): Record<string, Fault> {
           : held,
     },
     'challenge.resource-metadata': {
-      answer: (answer) => {
-        const challenge = answer.headers['www-authenticate'];
-        return challenge
-          ? {
-              ...answer,
-              headers: {
-                ...answer.headers,
-                'www-authenticate': challenge
-                  .replace(/resource_metadata="[^"]*"(?:,\s*)?/g, '')
-                  .replace(/,\s*$/, ''),
-              },
-            }
-          : answer;
-      },
+      answer: editChallenge((challenge) =>
+        challenge.replace(/resource_metadata="[^"]*"(?:,\s*)?/g, '').replace(/,\s*$/, ''),
+      ),
     },
     'challenge.no-token-list': accept(
       (held) => !held.headers.authorization && bodyOf(held)?.method === 'tools/list',
