@@ -1,5 +1,8 @@
 /**
- * OAuth 2.1 protection for Model Context Protocol servers: token verification, scopes, a scope-aware tool registry, metadata and challenges.
+ * OAuth 2.1 protection for Model Context Protocol servers: what an application author uses —
+ * `createPortcullis`, token verifiers, the scope-aware registry (`defineTool`, …), rate limits,
+ * DPoP settings, and the types tools and options see. Transport authors find the rest in
+ * `@portcullis/core/adapter`, client code in `@portcullis/core/client`.
  *
  * @packageDocumentation
  * @module @portcullis/core
@@ -19,101 +22,37 @@ export {
   type AuthErrorCode,
   type AuthErrorOptions,
   type AuthScheme,
-  invalidDpopProof,
   invalidToken,
 } from './auth-error.js';
 export type { AuthInfo } from './auth-info.js';
 export { identityKey } from './auth-info.js';
-export {
-  type AuthorizationServerMetadata,
-  type DiscoveryOptions,
-  discoverAuthorizationServer,
-  discoveryUrls,
-} from './authorization-server-discovery.js';
-export {
-  type AccessTokenCredential,
-  hasQueryToken,
-  readAccessToken,
-  readBearerToken,
-} from './bearer-token.js';
 export { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 export {
   CASDOOR_BUILTIN_KEY_THUMBPRINT,
   casdoorEndpoints,
   casdoorScopeImplications,
 } from './casdoor.js';
-export {
-  type Challenge,
-  type ChallengeContext,
-  createChallenge,
-  type JsonRpcId,
-  UNAUTHORIZED_ERROR_CODE,
-} from './challenge.js';
 export { clientSecretBasic } from './client-secret-basic.js';
-export {
-  type ConnectionEraDecision,
-  type ConnectionMessage,
-  decideConnectionEra,
-} from './connection-era.js';
 export { createDpopNonces, type DpopNonceOptions, type DpopNonces } from './dpop-nonce.js';
-export {
-  boundThumbprint,
-  createDpopPolicy,
-  DEFAULT_DPOP_ALGORITHMS,
-  type DpopMode,
-  type DpopOptions,
-  type DpopPolicy,
-  type DpopRequest,
-} from './dpop-policy.js';
-export {
-  type DpopProofOptions,
-  type DpopProofTarget,
-  type VerifiedDpopProof,
-  verifyDpopProof,
-} from './dpop-proof.js';
+export { DEFAULT_DPOP_ALGORITHMS, type DpopMode, type DpopOptions } from './dpop-policy.js';
 export {
   createMemoryReplayCache,
   type MemoryReplayCacheOptions,
   type ReplayCache,
   ReplayCacheFullError,
 } from './dpop-replay-cache.js';
-export { dpopTargetUri, requestUrl } from './dpop-target-uri.js';
 export type { FetchLike } from './fetch-json.js';
 export type {
   AuthenticatedHandlerContext,
   HandlerContext,
   TransportKind,
 } from './handler-context.js';
-export { type DecodedHeaderValue, decodeHeaderValue } from './header-value.js';
-export {
-  HEADER_MISMATCH_ERROR_CODE,
-  type HttpRoute,
-  type McpRequestHeaders,
-  type ModernMessage,
-  modernErrorStatus,
-  routeHttpPost,
-  targetFromHeaders,
-  UNSUPPORTED_VERSION_ERROR_CODE,
-} from './http-route.js';
-export {
-  type InsufficientScopeDetails,
-  InsufficientScopeError,
-  insufficientScopeOf,
-  isInsufficientScope,
-} from './insufficient-scope.js';
 export {
   createIntrospectionVerifier,
   type IntrospectionCacheEntry,
   type IntrospectionCacheStore,
   type IntrospectionVerifierOptions,
 } from './introspection-verifier.js';
-export {
-  type ClassifiedMessage,
-  classifyMessage,
-  errorResponse,
-  JsonRpcErrorCode,
-  type RequestId,
-} from './json-rpc.js';
 export { JsonRpcError } from './json-rpc-error.js';
 export type { JsonSchemaObject } from './json-schema.js';
 export { DEFAULT_JWS_ALGORITHMS } from './jws-algorithms.js';
@@ -123,42 +62,17 @@ export {
   type JwtVerifierOptions,
   type TrustedIssuer,
 } from './jwt-verifier.js';
-export { type ListeningAddress, listen } from './listen.js';
 export { createStderrLogger, type Logger, type LogLevel } from './logger.js';
 export type * from './mcp-types.js';
 export {
-  createOriginPolicy,
-  isLoopbackHostname,
-  type OriginPolicy,
-  type OriginPolicyOptions,
-  requestHost,
-} from './origin-policy.js';
-export { type ParamHeader, paramHeaderMismatch, paramHeadersOf } from './param-headers.js';
-export {
-  type AuthenticationRequest,
   createPortcullis,
   type DpopSettings,
   type Portcullis,
   type PortcullisOptions,
   type ResourceMetadataEndpoint,
 } from './portcullis.js';
-export {
-  canonicalResource,
-  createProtectedResourceMetadata,
-  type ProtectedResourceMetadata,
-  type ProtectedResourceMetadataOptions,
-  protectedResourceMetadataUrl,
-} from './protected-resource-metadata.js';
-export {
-  allowsBatches,
-  defaultProtocolVersion,
-  isModernProtocolVersion,
-  latestProtocolVersion,
-  legacyProtocolVersions,
-  modernProtocolVersions,
-  type ProtocolEra,
-  supportedProtocolVersions,
-} from './protocol-versions.js';
+export type { ProtectedResourceMetadata } from './protected-resource-metadata.js';
+export type { ProtocolEra } from './protocol-versions.js';
 export {
   createMemoryRateLimiter,
   type MemoryRateLimiter,
@@ -166,7 +80,6 @@ export {
   type RateLimitDecision,
   type RateLimiter,
 } from './rate-limiter.js';
-export { type ReadMessage, readMessage } from './read-message.js';
 export {
   type ArgumentCheck,
   type AuthOf,
@@ -209,26 +122,11 @@ export {
   type ScopePolicy,
   type ScopePolicyOptions,
 } from './scope-policy.js';
-export {
-  createServerChannel,
-  type DispatchOptions,
-  type MessageSink,
-  type ServerChannel,
-  type ServerChannelOptions,
-} from './server-channel.js';
-export {
-  type CacheHintOptions,
-  createServerFactory,
-  type McpServer,
-  type ServerContext,
-  type ServerFactory,
-  type ServerFactoryOptions,
+export type {
+  CacheHintOptions,
+  McpServer,
+  ServerContext,
+  ServerFactory,
 } from './server-factory.js';
 export type { TokenVerifier, WarningHandler } from './token-verifier.js';
 export { warnOnStderr } from './token-verifier.js';
-export {
-  formatBearerChallenge,
-  formatChallenge,
-  parseBearerChallenge,
-  parseChallenge,
-} from './www-authenticate.js';

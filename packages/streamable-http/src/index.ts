@@ -4,7 +4,7 @@
  * @packageDocumentation
  * @module @portcullis/streamable-http
  */
-export type { ListeningAddress } from '@portcullis/core';
+export type { ListeningAddress } from '@portcullis/core/adapter';
 export type { CorsOptions } from './cors.js';
 export {
   createMemoryEventStore,

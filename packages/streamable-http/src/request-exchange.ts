@@ -1,11 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type {
-  AuthInfo,
-  JSONRPCMessage,
-  MessageSink,
-  RequestId,
-  ServerChannel,
-} from '@portcullis/core';
+import type { AuthInfo, JSONRPCMessage } from '@portcullis/core';
+import type { MessageSink, RequestId, ServerChannel } from '@portcullis/core/adapter';
 import { SSE_HEADERS } from './sse-stream.js';
 import { writeEmpty, writeJson } from './write-response.js';
 

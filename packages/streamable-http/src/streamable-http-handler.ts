@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AuthInfo, identityKey, type JSONRPCMessage, type Portcullis } from '@portcullis/core';
 import {
-  AuthError,
-  type AuthInfo,
   allowsBatches,
   type ClassifiedMessage,
   classifyMessage,
@@ -10,16 +9,13 @@ import {
   createServerChannel,
   defaultProtocolVersion,
   errorResponse,
-  hasQueryToken,
-  identityKey,
-  type JSONRPCMessage,
   JsonRpcErrorCode,
   legacyProtocolVersions,
   type McpRequestHeaders,
   type MessageSink,
   modernErrorStatus,
+  type OriginPolicy,
   type OriginPolicyOptions,
-  type Portcullis,
   type RequestId,
   requestHost,
   requestUrl,
@@ -27,7 +23,7 @@ import {
   type ServerChannel,
   supportedProtocolVersions,
   targetFromHeaders,
-} from '@portcullis/core';
+} from '@portcullis/core/adapter';
 import { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 import { createMemoryEventStore, type EventStore } from './event-store.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
@@ -144,10 +140,14 @@ export function createStreamableHttpHandler(
   const path = options.path ?? new URL(portcullis.resource).pathname;
   const metadataPath = portcullis.metadata?.path;
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
-  const originPolicy = createOriginPolicy(portcullis.resource, options);
   const corsOrigins = new Set(options.cors?.origins ?? []);
-  const allowsOrigin = (origin: string | undefined) =>
-    originPolicy.allowsOrigin(origin) || (origin !== undefined && corsOrigins.has(origin));
+  const ownOrigins = createOriginPolicy(portcullis.resource, options);
+  /** The resource's origins, and those CORS names as well. */
+  const originPolicy: OriginPolicy = {
+    allowsHost: ownOrigins.allowsHost,
+    allowsOrigin: (origin) =>
+      ownOrigins.allowsOrigin(origin) || (origin !== undefined && corsOrigins.has(origin)),
+  };
   const trustProxy = options.trustProxy ?? false;
   const stateful = options.sessions !== false && options.sessions !== undefined;
   const sessions = stateful ? new SessionStore(options.sessions || {}) : undefined;
@@ -181,35 +181,33 @@ export function createStreamableHttpHandler(
 
   const ownerOf = (auth: AuthInfo | undefined) => (auth ? identityKey(auth) : ANONYMOUS);
 
+  /** The request's head through the core's admission: the identity, or a challenge written. */
   async function authenticate(
     req: IncomingMessage,
     res: ServerResponse,
     cors: Record<string, string>,
     requestId: RequestId | null,
   ) {
-    try {
+    const host = requestHost(req.headers, trustProxy);
+    const admission = await portcullis.admit({
+      kind: 'request',
+      transport: TRANSPORT,
+      browser: { policy: originPolicy, host, origin: req.headers.origin },
       // `headersDistinct`: Node keeps only the first of repeated headers in `headers`.
-      const auth = await portcullis.authenticate(
-        {
-          authorization: req.headersDistinct.authorization,
-          // DPoP (RFC 9449): the proof must name this method and this URL, as clients see it.
-          dpop: req.headersDistinct.dpop,
-          method: req.method,
-          url: requestUrl(portcullis.resource, requestHost(req.headers, trustProxy), path),
-        },
-        TRANSPORT,
-      );
-      // The SDK's convention: the verified identity rides on the request, for logging middleware.
-      (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
-      return { auth };
-    } catch (error) {
-      const authError =
-        error instanceof AuthError
-          ? error
-          : new AuthError('unavailable', 'authentication failed', { cause: error });
-      writeChallenge(res, portcullis.challenge(authError, requestId), cors);
+      authorization: req.headersDistinct.authorization,
+      search: requestTarget(req)?.search ?? '',
+      // DPoP (RFC 9449): the proof must name this method and this URL, as clients see it.
+      dpop: req.headersDistinct.dpop,
+      method: req.method ?? 'POST',
+      url: requestUrl(portcullis.resource, host, path),
+    });
+    if (!admission.admitted) {
+      writeChallenge(res, portcullis.challenge(admission.refusal, requestId), cors);
       return undefined;
     }
+    // The SDK's convention: the verified identity rides on the request, for logging middleware.
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = admission.auth;
+    return { auth: admission.auth };
   }
 
   /**
@@ -825,29 +823,20 @@ export function createStreamableHttpHandler(
     });
   }
 
-  async function route(
-    req: IncomingMessage,
-    res: ServerResponse,
-    search: string,
-    parsedBody: unknown,
-  ) {
+  async function route(req: IncomingMessage, res: ServerResponse, parsedBody: unknown) {
     const origin = req.headers.origin;
     const dpop = portcullis.dpop !== undefined;
-    const cors = origin && options.cors && allowsOrigin(origin) ? corsHeaders(origin, dpop) : {};
-    const host = requestHost(req.headers, trustProxy);
-    if (!originPolicy.allowsHost(host)) {
-      throw new HttpProblem(
-        403,
-        JsonRpcErrorCode.InvalidRequest,
-        `Forbidden: Host ${host ?? '(none)'} is not allowed`,
-      );
-    }
-    if (!allowsOrigin(origin)) {
-      throw new HttpProblem(
-        403,
-        JsonRpcErrorCode.InvalidRequest,
-        `Forbidden: Origin ${origin} is not allowed`,
-      );
+    const cors =
+      origin && options.cors && originPolicy.allowsOrigin(origin) ? corsHeaders(origin, dpop) : {};
+    // Host and Origin first, through the core's admission: a preflight is answered only after.
+    const browser = await portcullis.admit({
+      kind: 'origin',
+      transport: TRANSPORT,
+      browser: { policy: originPolicy, host: requestHost(req.headers, trustProxy), origin },
+    });
+    if (!browser.admitted) {
+      writeChallenge(res, portcullis.challenge(browser.refusal), {});
+      return;
     }
     if (req.method === 'OPTIONS') {
       writeEmpty(
@@ -867,19 +856,6 @@ export function createStreamableHttpHandler(
         JsonRpcErrorCode.InternalError,
         'the server is shutting down',
         { ...cors, connection: 'close' },
-      );
-      return;
-    }
-    if (hasQueryToken(search)) {
-      writeChallenge(
-        res,
-        portcullis.challenge(
-          new AuthError(
-            'invalid_request',
-            'access tokens are accepted only in the Authorization header, never in the URL',
-          ),
-        ),
-        cors,
       );
       return;
     }
@@ -926,7 +902,7 @@ export function createStreamableHttpHandler(
       if (target?.pathname !== path) return false;
       inFlight += 1;
       try {
-        await route(req, res, target.search, parsedBody);
+        await route(req, res, parsedBody);
       } catch (error) {
         if (error instanceof HttpProblem) {
           writeJsonRpcError(res, error.status, error.id, error.code, error.message);
