@@ -1,4 +1,4 @@
-import { parseChallenge } from '@portcullis/core';
+import { parseChallenge } from '@portcullis/core/client';
 import { fail, pass, type Verdict } from './check-result.js';
 import type { McpExchange } from './probe-context.js';
 

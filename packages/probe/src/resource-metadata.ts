@@ -1,4 +1,4 @@
-import { protectedResourceMetadataUrl } from '@portcullis/core';
+import { protectedResourceMetadataUrl } from '@portcullis/core/adapter';
 import type { Exchange, ProbeHttp } from './probe-http.js';
 
 /** A fetched JSON document, if the answer held one. */

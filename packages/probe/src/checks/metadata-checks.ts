@@ -1,4 +1,4 @@
-import { canonicalResource } from '@portcullis/core';
+import { canonicalResource } from '@portcullis/core/adapter';
 import type { CheckDefinition } from '../check-definition.js';
 import { type Evidence, fail, notApplicable, pass } from '../check-result.js';
 import { CLAUSES, cite } from '../clauses.js';

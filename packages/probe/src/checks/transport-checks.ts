@@ -1,4 +1,4 @@
-import { isLoopbackHostname } from '@portcullis/core';
+import { isLoopbackHostname } from '@portcullis/core/adapter';
 import type { CheckDefinition } from '../check-definition.js';
 import { fail, notApplicable, pass } from '../check-result.js';
 import { CLAUSES, cite } from '../clauses.js';
