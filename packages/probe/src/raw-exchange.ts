@@ -7,7 +7,7 @@ export interface RawAnswer {
   headers: Record<string, string>;
   body: string;
   error?: string;
-  /** Set when the server closed the connection before the declared body was all written: how many bytes were. */
+  /** Set when the server closed the connection without an answer: how many body bytes had been queued by then. */
   closedAfter?: number;
 }
 
@@ -75,6 +75,7 @@ export function sendDeclaringLength(
           headers: {},
           body: '',
           error: 'the connection closed without an answer',
+          closedAfter: written,
         },
       ),
     );
@@ -85,15 +86,14 @@ export function sendDeclaringLength(
     socket.write(`${lines.join('\r\n')}\r\n\r\n${first}`);
     const padding = Buffer.alloc(64 * 1024, 0x20);
     written = Buffer.byteLength(first);
+    // One chunk per turn of the event loop, so an early answer is read as soon as it comes,
+    // before the server's reset of a connection with unread bytes can discard it.
     const pump = () => {
-      while (!settled && !socket.destroyed && written < declaredLength) {
-        const piece = padding.subarray(0, Math.min(padding.length, declaredLength - written));
-        written += piece.length;
-        if (!socket.write(piece)) {
-          socket.once('drain', pump);
-          return;
-        }
-      }
+      if (settled || socket.destroyed || written >= declaredLength) return;
+      const piece = padding.subarray(0, Math.min(padding.length, declaredLength - written));
+      written += piece.length;
+      if (socket.write(piece)) setImmediate(pump);
+      else socket.once('drain', pump);
     };
     pump();
   });

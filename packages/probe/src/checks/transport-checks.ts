@@ -108,7 +108,7 @@ export const transportChecks: CheckDefinition[] = [
       // A server that answers 413 and resets the connection at once can lose its answer on the way.
       if (exchange.status === undefined && exchange.closedAfter !== undefined)
         return pass(
-          `the server closed the connection after ${exchange.closedAfter} of ${ctx.oversizedBytes} bytes, without reading the rest`,
+          `the server closed the connection without an answer (${exchange.closedAfter} of ${ctx.oversizedBytes} bytes queued); a 413 sent just before a reset can be lost`,
           exchange.evidence,
         );
       return fail(
