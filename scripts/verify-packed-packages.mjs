@@ -92,6 +92,13 @@ try {
     if (!help.includes('--help'))
       failures.push(`npx ${manifest.name} --help printed no help:\n${help.slice(0, 500)}`);
     else console.log(`npx ${manifest.name} --help answers from the installed tarball`);
+    // The command by its own name too, as a user who installed the package types it.
+    for (const command of Object.keys(manifest.bin)) {
+      const byName = run('npx', [command, '--help'], scratch);
+      if (!byName.includes('--help'))
+        failures.push(`npx ${command} --help printed no help:\n${byName.slice(0, 500)}`);
+      else console.log(`npx ${command} --help answers from the installed tarball`);
+    }
   }
 } catch (error) {
   failures.push(error.stdout ? `${error.message}\n${error.stdout}` : error.message);

@@ -102,6 +102,7 @@ const GUIDE = [
     text: 'Operating',
     items: [
       { text: 'Security model', link: '/security' },
+      { text: 'Probing a server', link: '/probe' },
       { text: 'Troubleshooting', link: '/troubleshooting' },
       { text: 'Observability', link: '/observability' },
       { text: 'Deployment', link: '/deployment' },
