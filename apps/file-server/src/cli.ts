@@ -2,6 +2,7 @@
 import { runStdioServer } from '@portcullis/stdio';
 import { pino } from 'pino';
 import { formatBanner } from './banner.js';
+import { openInstanceState } from './instance-state.js';
 import { helpText, parseOptions } from './options.js';
 import { prepareRoot } from './prepare-root.js';
 import {
@@ -10,6 +11,7 @@ import {
   resolveTrust,
   startFileServer,
 } from './start-file-server.js';
+import { type FileServerTelemetry, startTelemetry } from './telemetry.js';
 
 /** Prints one line on stderr and exits non-zero: how every start-up failure ends. */
 function fail(message: string): never {
@@ -34,6 +36,12 @@ async function main(): Promise<void> {
     { level: process.env.LOG_LEVEL ?? 'info', base: undefined },
     pino.destination(2),
   );
+  let telemetry: FileServerTelemetry | undefined;
+  try {
+    telemetry = await startTelemetry(options.metrics, logger);
+  } catch (error) {
+    fail(`--metrics: ${(error as Error).message}`);
+  }
 
   if (options.stdio) {
     if (!options.issuer && !options.casdoor)
@@ -44,7 +52,9 @@ async function main(): Promise<void> {
       const root = await prepareRoot(options.root, logCleanUp(logger));
       const trust = await resolveTrust(options);
       const resource = options.resource ?? `http://${options.host}:${options.port}/mcp`;
-      await runStdioServer(createFilePortcullis(root, resource, trust, options, logger));
+      // One process per client: its state stays in the process, whatever --redis says.
+      const state = await openInstanceState({ ...options, redis: undefined });
+      await runStdioServer(createFilePortcullis(root, resource, trust, options, logger, state));
     } catch (error) {
       fail((error as Error).message);
     }
@@ -58,7 +68,10 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${formatBanner(server)}\n`);
   const stop = () => {
-    void server.close().then(() => process.exit(0));
+    void server
+      .close()
+      .then(() => telemetry?.shutdown())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

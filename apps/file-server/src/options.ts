@@ -20,7 +20,7 @@ export interface FileServerOptions {
   allowInsecureHttp: boolean;
   /** Requests per minute one identity may make, on every transport together; `undefined`: no limit. */
   rateLimitPerMinute: number | undefined;
-  /** Redis shared by every instance behind a load balancer (limits, updates, sessions, caches). */
+  /** Redis shared by every instance behind a load balancer: all of their shared state, never a part. */
   redis?: string;
   /** Stateful 2025-era sessions (`Mcp-Session-Id`) instead of stateless answers. */
   sessions: boolean;
@@ -30,6 +30,8 @@ export interface FileServerOptions {
   introspectionCacheSeconds: number;
   /** DPoP (RFC 9449): bearer only (`off`), bound tokens proven (`optional`), or only bound tokens. */
   dpop: 'off' | 'optional' | 'required';
+  /** Where to serve Prometheus metrics (`/metrics`): `host:port`; `undefined`: nowhere. */
+  metrics?: { host: string; port: number };
   help: boolean;
 }
 
@@ -109,7 +111,7 @@ const FLAGS = {
   redis: {
     type: 'string',
     env: 'FILE_SERVER_REDIS',
-    help: 'a Redis URL shared by every instance behind a load balancer: rate limit in total, resource updates, session records and events, introspection cache',
+    help: 'a Redis URL shared by every instance behind a load balancer: all their shared state on it (rate limit in total, DPoP proof ids, resource updates, session records and events, introspection cache)',
   },
   sessions: {
     type: 'boolean',
@@ -131,6 +133,11 @@ const FLAGS = {
     type: 'boolean',
     env: 'FILE_SERVER_ALLOW_INSECURE_HTTP',
     help: 'allow plain HTTP on a non-loopback address (a TLS proxy is in front)',
+  },
+  metrics: {
+    type: 'string',
+    env: 'FILE_SERVER_METRICS',
+    help: 'serve OpenTelemetry metrics for Prometheus to scrape at http://ADDRESS/metrics: a port, or host:port (0 picks a free port); traces and OTLP export follow the standard OTEL_* variables',
   },
   help: { type: 'boolean', env: undefined, help: 'show this help' },
 } as const;
@@ -213,6 +220,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
   const introspectionCacheSeconds = Number(text('introspection-cache'));
   if (!(Number.isFinite(introspectionCacheSeconds) && introspectionCacheSeconds >= 0))
     throw new Error('--introspection-cache must be a number of seconds');
+  const metrics = text('metrics');
+  const metricsAt = metrics === undefined ? undefined : /^(?:(.+):)?(\d{1,5})$/.exec(metrics);
+  if (metrics !== undefined && (!metricsAt || Number(metricsAt[2]) > 65535))
+    throw new Error(`--metrics must be a port or host:port, not ${metrics}`);
   return {
     root: text('root')!,
     host: text('host')!,
@@ -235,6 +246,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
         : { clientId: introspection.slice(0, cut), clientSecret: introspection.slice(cut + 1) },
     introspectionCacheSeconds,
     dpop,
+    ...(metricsAt && {
+      metrics: { host: metricsAt[1] ?? '127.0.0.1', port: Number(metricsAt[2]) },
+    }),
     help: values.help === true,
   };
 }

@@ -3,9 +3,11 @@ import { createAdmission } from './admission/create-admission.js';
 import type { AuditSink } from './audit.js';
 import type { AuthError } from './auth-error.js';
 import type { AuthInfo } from './auth-info.js';
+import type { CacheHintOptions } from './cache-hints.js';
 import { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 import { type Challenge, createChallenge, type JsonRpcId } from './challenge.js';
 import { createDpopPolicy, type DpopMode, type DpopOptions } from './dpop-policy.js';
+import type { ReplayCache } from './dpop-replay-cache.js';
 import { createStderrLogger, type Logger } from './logger.js';
 import {
   canonicalResource,
@@ -15,12 +17,17 @@ import {
 } from './protected-resource-metadata.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Registry, TargetedRequest } from './registry.js';
+import type { SubscriptionLimitOptions } from './resource-subscriptions.js';
 import { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
+import { canonicalResourceUri } from './resource-uri.js';
+import { createServerFactory, type ServerFactory } from './server-factory.js';
+import { expandSingleIssuer } from './single-issuer.js';
+import { createAuditRecorder } from './telemetry/audit-telemetry.js';
+import { observeAdmission } from './telemetry/auth-spans.js';
 import {
-  type CacheHintOptions,
-  createServerFactory,
-  type ServerFactory,
-} from './server-factory.js';
+  createTokenExchanger,
+  type TokenExchangeOptions,
+} from './token-exchange/token-exchanger.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Options for {@link createPortcullis}. */
@@ -31,11 +38,21 @@ export interface PortcullisOptions {
   server: { name: string; version: string; title?: string; instructions?: string };
   registry: Registry;
   /**
-   * Verifies bearer tokens. `false` turns authorization off, for local development or a
-   * conformance run: it must be said explicitly, and every caller then gets every entry.
+   * The one authorization server whose JWT access tokens are accepted: the short form of
+   * `verifier: createJwtVerifier({ issuers: [issuer], audience: resource })` with
+   * `authorizationServers: [issuer]`. Give `issuer` or `verifier`, not both.
    */
-  verifier: TokenVerifier | false;
-  /** Issuers listed in the Protected Resource Metadata. Required unless `verifier` is false. */
+  issuer?: string | URL;
+  /**
+   * Verifies bearer tokens (any {@link TokenVerifier}: JWTs of several issuers, introspection).
+   * `false` turns authorization off, for local development or a conformance run: it must be
+   * said explicitly, and every caller then gets every entry. Required unless `issuer` is given.
+   */
+  verifier?: TokenVerifier | false;
+  /**
+   * Issuers listed in the Protected Resource Metadata. Required with `verifier` (unless it is
+   * false); with `issuer`, default `[issuer]`.
+   */
   authorizationServers?: readonly string[];
   /** Reuse of verified tokens; on by default, `false` to verify every request. */
   cache?: CachingVerifierOptions | false;
@@ -56,6 +73,14 @@ export interface PortcullisOptions {
    * same key, or a multi round-trip request fails when its retry reaches another instance.
    */
   requestStateKey?: Uint8Array | string;
+  /**
+   * Remembers each `requestState` once used, so a sealed state is accepted once. Default in
+   * this process; behind a load balancer, one every instance shares (`createRedisReplayCache`
+   * of `@portcullis/redis`, with its own key prefix), or a state can be used once per instance.
+   */
+  requestStateReplayCache?: ReplayCache;
+  /** Bounds per identity on resource subscriptions and `subscriptions/listen` streams. */
+  subscriptionLimits?: SubscriptionLimitOptions;
   /** `ttlMs` and `cacheScope` of cacheable 2026-07-28 results; lists are `private` when auth is on. */
   cacheHints?: CacheHintOptions;
   resourceName?: string;
@@ -65,6 +90,12 @@ export interface PortcullisOptions {
    * exactly as before. See {@link DpopOptions}.
    */
   dpop?: DpopOptions;
+  /**
+   * Token exchange (RFC 8693) for calls to downstream APIs: backs `exchange()` in the handler
+   * context. The caller's token is sent to the token endpoint only, never downstream. See
+   * docs/downstream-calls.md.
+   */
+  tokenExchange?: TokenExchangeOptions;
 }
 
 /** The DPoP settings of a resource, for adapters. */
@@ -123,12 +154,46 @@ export interface Portcullis {
   challenge(error: AuthError, requestId?: JsonRpcId): Challenge;
   /** Records an audit event; never throws. */
   audit: AuditSink;
-  /** Tells every session subscribed to `uri` that the resource changed. */
+  /**
+   * Tells every session and listen stream subscribed to `uri` that the resource changed. The
+   * URI is announced in its canonical form (`file:///./a.txt` as `file:///a.txt`), the form
+   * subscriptions are kept in.
+   */
   notifyResourceUpdated(uri: string): void;
 }
 
-/** Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one. */
-export function createPortcullis(options: PortcullisOptions): Portcullis {
+/** The one authorization server token exchange defaults to; refuses to guess among several. */
+function onlyIssuer(issuers: readonly string[] | undefined): string {
+  if (issuers?.length === 1) return issuers[0]!;
+  throw new TypeError(
+    'tokenExchange.issuer must name the authorization server that exchanges tokens when there is not exactly one',
+  );
+}
+
+/**
+ * Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one.
+ *
+ * @example
+ * ```ts
+ * // One issuer: its JWTs, with the resource URL as audience.
+ * const portcullis = createPortcullis({
+ *   resource: 'https://files.example.com/mcp',
+ *   issuer: 'https://door.example.com',
+ *   registry: createRegistry({ tools: [readFile] }),
+ *   server: { name: 'files', version: '1.0.0' },
+ * });
+ * // Any other case: a verifier of your own, and the issuers clients get tokens from.
+ * const full = createPortcullis({
+ *   resource: 'https://files.example.com/mcp',
+ *   verifier: createIntrospectionVerifier({ … }),
+ *   authorizationServers: ['https://door.example.com'],
+ *   registry,
+ *   server,
+ * });
+ * ```
+ */
+export function createPortcullis(given: PortcullisOptions): Portcullis {
+  const options = expandSingleIssuer(given);
   const resource = canonicalResource(options.resource);
   const logger = options.logger ?? createStderrLogger();
   const requiresAuth = options.verifier !== false;
@@ -166,22 +231,22 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         }
       : undefined;
 
-  const audit: AuditSink = (event) => {
-    try {
-      options.audit?.(event);
-    } catch (error) {
-      logger.error({ err: String(error) }, 'audit sink threw');
-    }
-  };
+  // Refusals are also logged at warn, counted and set on the request's span.
+  const audit = createAuditRecorder(options.audit, logger);
 
   const resourceUpdates = options.resourceUpdates ?? createResourceUpdates();
 
-  const admit = createAdmission({
+  const admission = createAdmission({
     verifier,
     dpop,
     rateLimiter: options.rateLimiter,
     audit,
   });
+  // Entries that verify credentials get a span and a duration; a message's budget is too cheap to.
+  const admit = (entry: AdmissionEntry): Promise<Admission> =>
+    entry.kind === 'origin' || entry.kind === 'message'
+      ? admission(entry)
+      : observeAdmission(entry.transport, () => admission(entry));
 
   return {
     resource,
@@ -195,11 +260,19 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       registry: options.registry,
       requireAuth: requiresAuth,
       // Without a sink, the factory builds no audit event for allowed calls.
-      ...(options.audit && { audit }),
+      audit: options.audit,
       logger,
       resourceUpdates,
       requestStateKey: options.requestStateKey,
+      requestStateReplayCache: options.requestStateReplayCache,
+      subscriptionLimits: options.subscriptionLimits,
       cacheHints: options.cacheHints,
+      tokenExchanger:
+        options.tokenExchange &&
+        createTokenExchanger({
+          ...options.tokenExchange,
+          issuer: options.tokenExchange.issuer ?? onlyIssuer(options.authorizationServers),
+        }),
     }),
     dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },
     admit,
@@ -228,6 +301,6 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         dpop: dpop && { algorithms: dpop.algorithms, required: dpop.mode === 'required' },
       }),
     audit,
-    notifyResourceUpdated: (uri) => resourceUpdates.notify(uri),
+    notifyResourceUpdated: (uri) => resourceUpdates.notify(canonicalResourceUri(uri)),
   };
 }

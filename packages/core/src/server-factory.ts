@@ -1,26 +1,46 @@
 import { randomBytes } from 'node:crypto';
 import {
-  createRequestStateCodec,
   ProtocolErrorCode,
   type ServerContext as SdkServerContext,
   Server,
 } from '@modelcontextprotocol/server';
 import type { AuditSink, AuditTargetKind } from './audit.js';
-import { type AuthInfo, identityKey } from './auth-info.js';
+import type { AuthInfo } from './auth-info.js';
+import { type CacheHintOptions, cacheHintsOf } from './cache-hints.js';
 import { UNAUTHORIZED_ERROR_CODE } from './challenge.js';
-import type { HandlerContext, TransportKind } from './handler-context.js';
+import { createMemoryReplayCache, type ReplayCache } from './dpop-replay-cache.js';
+import type { TransportKind } from './handler-context.js';
+import { createHandlerContextOf } from './handler-context-of.js';
 import { JsonRpcError } from './json-rpc-error.js';
 import type { Logger } from './logger.js';
-import type { ClientCapabilities, InputRequiredResult } from './mcp-types.js';
 import { supportedProtocolVersions } from './protocol-versions.js';
 import type { Registry } from './registry.js';
+import { createRequestStates } from './request-state.js';
+import {
+  createSubscriptionQuotas,
+  registerSubscriptionHandlers,
+  type SubscriptionLimitOptions,
+} from './resource-subscriptions.js';
 import type { ResourceUpdates } from './resource-updates.js';
+import { checkResourceUri } from './resource-uri.js';
+import { createAuditRecorder } from './telemetry/audit-telemetry.js';
+import { traceHandler } from './telemetry/handler-span.js';
+import { labelServer } from './telemetry/server-labels.js';
+import { stepUpRefusal } from './token-exchange/handler-exchange.js';
+import type { TokenExchanger } from './token-exchange/token-exchanger.js';
+import { visibleListings } from './visible-listings.js';
 
 /** What a transport knows when it asks for a server instance. */
 export interface ServerContext {
   /** The identity that opened the session or connection; per-request auth takes precedence. */
   auth: AuthInfo | undefined;
   transport: TransportKind;
+  /**
+   * Whether the server serves many callers without a session (stateless HTTP): it then keeps
+   * no state between requests and offers no 2025-era `resources/subscribe`, as it has no
+   * session to deliver an update to. Default `false`: a session or connection of its own.
+   */
+  shared?: boolean;
 }
 
 /** An MCP server instance, ready to be connected to one transport (either era). */
@@ -28,14 +48,6 @@ export type McpServer = Server;
 
 /** The one factory every transport uses: `(ctx: { auth, transport }) => server`. */
 export type ServerFactory = (context: ServerContext) => McpServer;
-
-/** Cache hints of 2026-07-28 results (`ttlMs`, `cacheScope`). */
-export interface CacheHintOptions {
-  /** How long clients may reuse `tools/list`, `prompts/list`, `resources/list` and templates. Default 5 minutes. */
-  listTtlMs?: number;
-  /** How long clients may reuse `resources/read` results. Default 0: read again. */
-  readTtlMs?: number;
-}
 
 /** Options for {@link createServerFactory}. */
 export interface ServerFactoryOptions {
@@ -61,12 +73,19 @@ export interface ServerFactoryOptions {
   requestStateKey?: Uint8Array | string;
   /** Seconds a sealed `requestState` stays valid. Default 600. */
   requestStateTtlSeconds?: number;
+  /**
+   * Remembers each `requestState` once used, so it is accepted once. Default in this process
+   * (100,000 states); behind a load balancer, one shared by every instance (Redis).
+   */
+  requestStateReplayCache?: ReplayCache;
+  /** Bounds on subscriptions and listen streams per identity. */
+  subscriptionLimits?: SubscriptionLimitOptions;
   cacheHints?: CacheHintOptions;
+  /** Backs `HandlerContext.exchange`; without it, `exchange` fails with `not_configured`. */
+  tokenExchanger?: TokenExchanger;
 }
 
 type Handler = (request: never, ctx: SdkServerContext) => unknown;
-
-const NO_RESULT_STATE = Symbol('no request state');
 
 /** The outcome of an allowed call when there is no audit sink: nothing to build or record. */
 const notAudited = (_failed: boolean) => {};
@@ -100,55 +119,46 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     }
   }
   const hasResources = registry.resources.size > 0 || registry.resourceTemplates.size > 0;
-  const capabilities = {
+  const capabilitiesOf = (subscribe: boolean) => ({
     ...(registry.tools.size > 0 && { tools: { listChanged: false } }),
-    ...(hasResources && { resources: { subscribe: true, listChanged: false } }),
+    ...(hasResources && { resources: { subscribe, listChanged: false } }),
     ...(registry.prompts.size > 0 && { prompts: { listChanged: false } }),
     ...(registry.hasCompletions && { completions: {} }),
     logging: {},
-  };
-  // A list filtered by the caller's scopes must never be served from a shared cache.
-  const listScope = requireAuth ? ('private' as const) : ('public' as const);
-  const listHint = { ttlMs: options.cacheHints?.listTtlMs ?? 300_000, cacheScope: listScope };
-  const cacheHints = {
-    'tools/list': listHint,
-    'prompts/list': listHint,
-    'resources/list': listHint,
-    'resources/templates/list': listHint,
-    'resources/read': { ttlMs: options.cacheHints?.readTtlMs ?? 0, cacheScope: listScope },
-    'server/discover': { ttlMs: listHint.ttlMs, cacheScope: 'public' as const },
-  };
+  });
+  const ownCapabilities = capabilitiesOf(true);
+  const sharedCapabilities = capabilitiesOf(false);
+  const cacheHints = cacheHintsOf(options.cacheHints, requireAuth);
   const requestStateKey = options.requestStateKey ?? randomBytes(32);
+  const requestStateReplayCache = options.requestStateReplayCache ?? createMemoryReplayCache();
+  const quotas = createSubscriptionQuotas(options.subscriptionLimits);
 
-  const audit: AuditSink = (event) => {
-    try {
-      options.audit?.(event);
-    } catch (error) {
-      logger.error({ err: String(error) }, 'audit sink threw');
-    }
-  };
+  // Refusals are also logged at warn, counted and set on the request's span.
+  const audit = createAuditRecorder(options.audit, logger);
 
-  return ({ auth: sessionAuth, transport }) => {
+  return ({ auth: sessionAuth, transport, shared = false }) => {
     const authOf = (ctx: SdkServerContext) =>
       (ctx.http?.authInfo as AuthInfo | undefined) ?? sessionAuth;
-    // Sealed state is bound to the method and the caller: it cannot be replayed by another.
-    const requestStates = createRequestStateCodec({
+    // Sealed state is bound to the method, the caller and the target, and used once.
+    const requestStates = createRequestStates({
       key: requestStateKey,
       ttlSeconds: options.requestStateTtlSeconds ?? 600,
-      bind: (ctx) => {
-        const auth = authOf(ctx);
-        return `${ctx.mcpReq.method}\0${auth ? identityKey(auth) : ''}`;
-      },
+      replayCache: requestStateReplayCache,
+      authOf,
     });
     const server = new Server(options.info, {
-      capabilities,
+      capabilities: shared ? sharedCapabilities : ownCapabilities,
       supportedProtocolVersions: [...supportedProtocolVersions],
       cacheHints,
       requestState: { verify: (state, ctx) => requestStates.verify(state, ctx) },
       ...(options.instructions && { instructions: options.instructions }),
     });
+    labelServer(server, {
+      transport,
+      hasTool: (name) => registry.tools.has(name),
+      hasPrompt: (name) => registry.prompts.has(name),
+    });
     server.onerror = (error) => logger.debug({ err: error.message }, 'mcp server error');
-    const subscriptions = new Set<string>();
     const on = (method: string, handler: Handler) =>
       (server.setRequestHandler as unknown as (method: string, handler: Handler) => void)(
         method,
@@ -165,59 +175,14 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'Unauthorized', 'token has expired');
       return auth;
     };
-    const visible = (required: readonly string[], auth: AuthInfo | undefined) =>
-      auth === undefined ? !requireAuth : registry.allows(required, auth);
 
-    const contextOf = (ctx: SdkServerContext, auth: AuthInfo | undefined): HandlerContext => {
-      const request = ctx.mcpReq;
-      const envelope = request.envelope as
-        | { 'io.modelcontextprotocol/clientCapabilities'?: ClientCapabilities }
-        | undefined;
-      const state = request.requestState();
-      return {
-        auth,
-        signal: request.signal,
-        logger,
-        requestId: request.id,
-        sessionId: ctx.sessionId,
-        transport,
-        era: envelope ? 'modern' : 'legacy',
-        clientCapabilities: envelope
-          ? envelope['io.modelcontextprotocol/clientCapabilities']
-          : server.getClientCapabilities(),
-        inputResponses: request.inputResponses,
-        requestState: state,
-        inputRequired: async (inputRequests, value = NO_RESULT_STATE) => {
-          const result: InputRequiredResult = {
-            resultType: 'input_required',
-            ...(inputRequests && { inputRequests }),
-          };
-          if (value !== NO_RESULT_STATE) result.requestState = await requestStates.mint(value, ctx);
-          return result;
-        },
-        closeStream: ctx.http?.closeSSE,
-        sendNotification: (notification) => request.notify(notification),
-        reportProgress: async (progress, total, message) => {
-          const progressToken = request._meta?.progressToken;
-          if (progressToken === undefined) return;
-          await request.notify({
-            method: 'notifications/progress',
-            params: {
-              progressToken,
-              progress,
-              ...(total !== undefined && { total }),
-              ...(message && { message }),
-            },
-          });
-        },
-        log: (level, data, name) => request.log(level, data, name),
-        // Related to this request, so they travel on its stream: the SDK's context helpers
-        // send them unrelated, to a standalone stream the client may not have opened yet.
-        createMessage: (params) =>
-          request.requestSampling(params, { relatedRequestId: request.id }) as never,
-        elicit: (params) => request.elicitInput(params as never, { relatedRequestId: request.id }),
-      };
-    };
+    const contextOf = createHandlerContextOf({
+      server,
+      logger,
+      transport,
+      requestStates,
+      tokenExchanger: options.tokenExchanger,
+    });
 
     /** Refuses with `insufficient_scope` (and audits), or returns a function that audits the outcome. */
     const admit = (
@@ -258,35 +223,25 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         });
     };
 
-    /** Runs a handler and audits its outcome; protocol errors pass through. */
+    /** Runs a handler in its span and audits it; an exchange lacking caller scopes steps up. */
     const run = async <T>(
       done: (failed: boolean) => void,
+      target: string,
       handler: () => T | Promise<T>,
     ): Promise<T> => {
       try {
-        const result = await handler();
+        const result = await traceHandler(target, handler);
         done((result as { isError?: boolean }).isError === true);
         return result;
       } catch (error) {
         done(true);
-        throw error;
+        throw stepUpRefusal(error) ?? error;
       }
-    };
-
-    /** The listings of the entries `auth` may see. */
-    const listed = <L>(
-      entries: Iterable<{ definition: { scopes: readonly string[] }; listing: L }>,
-      auth: AuthInfo | undefined,
-    ): L[] => {
-      const shown: L[] = [];
-      for (const { definition, listing } of entries)
-        if (visible(definition.scopes, auth)) shown.push(listing);
-      return shown;
     };
 
     if (registry.tools.size > 0) {
       on('tools/list', (_request, ctx) => ({
-        tools: listed(registry.tools.values(), callerOf(ctx)),
+        tools: visibleListings(registry, requireAuth, registry.tools.values(), callerOf(ctx)),
       }));
 
       on('tools/call', async (rawRequest, ctx) => {
@@ -306,8 +261,8 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
           return toolError(`Invalid arguments for tool ${name}: ${args.message}`);
         }
         try {
-          return await run(done, () =>
-            tool.definition.handler(args.data as never, contextOf(ctx, auth)),
+          return await run(done, name, async () =>
+            tool.definition.handler(args.data as never, await contextOf(ctx, auth, 'tool', name)),
           );
         } catch (error) {
           if (error instanceof JsonRpcError) throw error;
@@ -320,106 +275,61 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       });
     }
 
-    let stopLegacyUpdates: (() => void) | undefined;
     if (hasResources) {
       on('resources/list', (_request, ctx) => ({
-        resources: listed(registry.resources.values(), callerOf(ctx)),
+        resources: visibleListings(
+          registry,
+          requireAuth,
+          registry.resources.values(),
+          callerOf(ctx),
+        ),
       }));
       on('resources/templates/list', (_request, ctx) => ({
-        resourceTemplates: listed(registry.resourceTemplates.values(), callerOf(ctx)),
+        resourceTemplates: visibleListings(
+          registry,
+          requireAuth,
+          registry.resourceTemplates.values(),
+          callerOf(ctx),
+        ),
       }));
 
       on('resources/read', async (rawRequest, ctx) => {
         const request = rawRequest as { method: string; params: { uri: string } };
         const auth = callerOf(ctx);
         const { uri } = request.params;
+        checkResourceUri(uri);
         const resource = registry.resolveResource(uri);
         if (!resource)
           throw new JsonRpcError(ProtocolErrorCode.ResourceNotFound, `Resource ${uri} not found`, {
             uri,
           });
         const done = admit('resource', uri, request.method, request.params, auth);
-        const context = contextOf(ctx, auth);
-        return run(done, () =>
-          resource.kind === 'fixed'
+        return run(done, request.method, async () => {
+          const context = await contextOf(ctx, auth, 'resource', uri);
+          return resource.kind === 'fixed'
             ? resource.entry.definition.read(new URL(uri), context)
-            : resource.entry.definition.read(new URL(uri), resource.variables, context),
-        );
-      });
-
-      stopLegacyUpdates = options.resourceUpdates?.listen((uri) => {
-        if (subscriptions.has(uri)) void server.sendResourceUpdated({ uri }).catch(() => undefined);
-      });
-      on('resources/subscribe', (rawRequest, ctx) => {
-        const request = rawRequest as { method: string; params: { uri: string } };
-        const auth = callerOf(ctx);
-        admit('resource', request.params.uri, request.method, request.params, auth)(false);
-        subscriptions.add(request.params.uri);
-        return {};
-      });
-      on('resources/unsubscribe', (rawRequest, ctx) => {
-        callerOf(ctx);
-        subscriptions.delete((rawRequest as { params: { uri: string } }).params.uri);
-        return {};
+            : resource.entry.definition.read(new URL(uri), resource.variables, context);
+        });
       });
     }
 
-    /**
-     * `subscriptions/listen` (2026-07-28): acknowledges the resource subscriptions the caller
-     * may read (others are left out of the acknowledgement and audited), then relays their
-     * updates until the client goes away or the server closes. The registry is fixed, so the
-     * list-changed kinds are never acknowledged.
-     */
-    const closeListeners = new Set<() => void>();
-    on('subscriptions/listen', (rawRequest, ctx) => {
-      const request = rawRequest as {
-        method: string;
-        params: { notifications?: { resourceSubscriptions?: unknown } };
-      };
-      const auth = callerOf(ctx);
-      const subscriptionId = ctx.mcpReq.id;
-      const requested = request.params.notifications?.resourceSubscriptions;
-      const uris = new Set<string>();
-      if (Array.isArray(requested)) {
-        for (const uri of requested) {
-          if (typeof uri !== 'string' || !registry.resolveResource(uri)) continue;
-          try {
-            admit('resource', uri, 'resources/read', { uri }, auth)(false);
-            uris.add(uri);
-          } catch {
-            // Refused and audited by admit: not acknowledged, never delivered.
-          }
-        }
-      }
-      const meta = { 'io.modelcontextprotocol/subscriptionId': subscriptionId };
-      return new Promise((resolve) => {
-        const stop = options.resourceUpdates?.listen((uri) => {
-          if (uris.has(uri))
-            void ctx.mcpReq
-              .notify({ method: 'notifications/resources/updated', params: { uri, _meta: meta } })
-              .catch(() => undefined);
-        });
-        const end = (graceful: boolean) => {
-          stop?.();
-          closeListeners.delete(close);
-          if (graceful) resolve({ _meta: meta });
-        };
-        const close = () => end(true);
-        closeListeners.add(close);
-        ctx.mcpReq.signal.addEventListener('abort', () => end(false), { once: true });
-        void ctx.mcpReq.notify({
-          method: 'notifications/subscriptions/acknowledged',
-          params: {
-            _meta: meta,
-            notifications: uris.size > 0 ? { resourceSubscriptions: [...uris] } : {},
-          },
-        });
-      });
+    const closeSubscriptions = registerSubscriptionHandlers({
+      server,
+      on,
+      registry,
+      quotas,
+      resourceUpdates: options.resourceUpdates,
+      shared,
+      hasResources,
+      callerOf,
+      admit,
+      audit: options.audit && audit,
+      transport,
     });
 
     if (registry.prompts.size > 0) {
       on('prompts/list', (_request, ctx) => ({
-        prompts: listed(registry.prompts.values(), callerOf(ctx)),
+        prompts: visibleListings(registry, requireAuth, registry.prompts.values(), callerOf(ctx)),
       }));
 
       on('prompts/get', async (rawRequest, ctx) => {
@@ -441,7 +351,9 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
             `Invalid arguments for prompt ${name}: ${args.message}`,
           );
         }
-        return run(done, () => prompt.definition.get(args.data as never, contextOf(ctx, auth)));
+        return run(done, name, async () =>
+          prompt.definition.get(args.data as never, await contextOf(ctx, auth, 'prompt', name)),
+        );
       });
     }
 
@@ -481,10 +393,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       });
     }
 
-    server.onclose = () => {
-      stopLegacyUpdates?.();
-      for (const close of [...closeListeners]) close();
-    };
+    server.onclose = closeSubscriptions;
     return server;
   };
 }
