@@ -23,6 +23,8 @@ export function readInBand(answer: RpcAnswer): Answer {
 
 function inBandKind(error: NonNullable<RpcAnswer['error']>): RefusalKind | undefined {
   const data = error.data as Record<string, unknown> | string | undefined;
+  if (error.code === -32000 && /^too many open .* per identity/.test(error.message))
+    return 'limit-reached';
   if (error.code === -32000 && error.message === 'Too many requests')
     return typeof (data as { retryAfterSeconds?: unknown })?.retryAfterSeconds === 'number'
       ? 'rate-limited'
@@ -37,4 +39,12 @@ function inBandKind(error: NonNullable<RpcAnswer['error']>): RefusalKind | undef
   return typeof data === 'string' && /requires DPoP|DPoP proof is required/i.test(data)
     ? 'dpop-required'
     : 'unauthorized';
+}
+
+/** The notification that acknowledges a listen stream. */
+export const LISTEN_ACKNOWLEDGED = 'notifications/subscriptions/acknowledged';
+
+/** The first message of a listen stream: its acknowledgement (a result), or its refusal. */
+export function readListenOpening(message: RpcAnswer & { method?: string }): Answer {
+  return message.method === LISTEN_ACKNOWLEDGED ? { ok: true, result: {} } : readInBand(message);
 }

@@ -1,6 +1,10 @@
 import { createDpopKey } from '@portcullis/testing';
 import { expect } from 'vitest';
 import { type PolicyName, type PolicyTarget, RATE_LIMIT } from './policy-target.js';
+
+/** The core's default cap on open listen streams per identity. */
+const LISTEN_STREAMS_PER_IDENTITY = 16;
+
 import type { Answer, Connection, RefusalKind, TransportDriver } from './transport-driver.js';
 
 /** One policy case: the same rule, asserted on every transport in its own translation. */
@@ -276,19 +280,68 @@ export const POLICY_CASES: readonly PolicyCase[] = [
   },
   {
     id: 'C-11',
-    title: 'listen streams are capped per identity and end when the token expires',
+    title: 'listen streams are capped per identity (16), another identity unaffected',
     policy: 'open',
-    appliesTo: always,
-    todo: 'needs the per-identity listen-stream cap and expiry of the state branch (issue 25 item 4), not in main yet',
-    async run() {},
+    appliesTo: (driver) =>
+      driver.era === '2026-07-28' || 'subscriptions/listen is a 2026-07-28 method',
+    async run(driver, target) {
+      const token = await target.mint({ subject: subject(driver, 'c11'), scopes: [] });
+      const other = await target.mint({ subject: subject(driver, 'c11-other'), scopes: [] });
+      await withConnection(await driver.connect(target, { token }), async (connection) => {
+        const open = [];
+        for (let stream = 0; stream < LISTEN_STREAMS_PER_IDENTITY; stream += 1) {
+          const listening = await connection.listen!([]);
+          expectResult(listening.opened);
+          open.push(listening);
+        }
+        const refused = await connection.listen!([]);
+        expectRefused(driver, refused.opened, 'limit-reached');
+        await withConnection(await driver.connect(target, { token: other }), async (second) => {
+          const listening = await second.listen!([]);
+          expectResult(listening.opened);
+          listening.close();
+        });
+        for (const listening of open) listening.close();
+      });
+    },
   },
   {
     id: 'C-12',
+    title: 'a listen stream ends when its token expires',
+    policy: 'open',
+    appliesTo: (driver) =>
+      driver.era === '2026-07-28' || 'subscriptions/listen is a 2026-07-28 method',
+    async run(driver, target) {
+      for (const lifetime of [10, 40]) {
+        const token = await target.mint({
+          subject: subject(driver, 'c12'),
+          expiresIn: lifetime,
+          scopes: [],
+        });
+        const expiresAt = (Math.floor(Date.now() / 1000) + lifetime) * 1000;
+        const opened = await driver.connect(target, { token });
+        const listening = opened.ok ? await opened.connection.listen!([]) : undefined;
+        if (!listening?.opened.ok && Date.now() >= expiresAt) {
+          if (opened.ok) await opened.connection.close();
+          continue;
+        }
+        await withConnection(opened, async () => {
+          expectResult(listening!.opened);
+          expectRefused(driver, await listening!.ended, 'unauthorized');
+          expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 1_000);
+        });
+        return;
+      }
+      throw new Error('the listen stream never opened before its token expired');
+    },
+  },
+  {
+    id: 'C-13',
     title:
-      'resource subscriptions are bounded per identity, and only for resources the caller may read',
+      'resource subscriptions (2025) are bounded per identity, and only for resources the caller may read',
     policy: 'open',
     appliesTo: always,
-    todo: 'needs the bounded subscriptions of the state branch (issue 25 item 4), not in main yet',
+    todo: 'the driver side of resources/subscribe (stateless HTTP offers none; sessions, WebSocket and stdio bound it at 256 per identity) is not written yet; tests/security B-01…B-03 cover it per transport',
     async run() {},
   },
 ];

@@ -17,6 +17,8 @@ export type RefusalKind =
   | 'dpop-required'
   /** Over the caller's rate limit. */
   | 'rate-limited'
+  /** A per-identity bound on state the caller holds (listen streams) is reached. */
+  | 'limit-reached'
   /** The token lacks a scope the call needs. */
   | 'insufficient-scope';
 
@@ -45,6 +47,12 @@ export interface Connection {
   call(method: string, params?: Record<string, unknown>): Promise<Answer>;
   /** Presents a fresh credential on the open connection (`portcullis/authenticate`); only where `reauthenticates`. */
   reauthenticate?(credential: Credential): Promise<Answer>;
+  /**
+   * Opens a 2026-07-28 `subscriptions/listen` stream for `uris`: `opened` is a result once the
+   * server acknowledged it, or its refusal; `ended` is how the server ended it (its answer).
+   * Only on 2026-07-28 connections.
+   */
+  listen?(uris: readonly string[]): Promise<Listening>;
   /** Resolves with the transport's translation of the end when the server ends the connection. */
   readonly ended: Promise<string>;
   close(): Promise<void>;
@@ -87,4 +95,11 @@ export interface TransportDriver {
   readonly translation: Readonly<Record<RefusalKind, RegExp>>;
   /** Opens a connection presenting `credential` (none when undefined) to `target`. */
   connect(target: PolicyTarget, credential: Credential | undefined): Promise<Connected>;
+}
+
+/** An open (or refused) listen stream. */
+export interface Listening {
+  readonly opened: Answer;
+  readonly ended: Promise<Answer>;
+  close(): void;
 }

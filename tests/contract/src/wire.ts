@@ -73,3 +73,10 @@ export function authenticateRequest(token: string, dpop?: string): RpcRequest {
 export function authorization(token: string, dpop: boolean): string {
   return `${dpop ? 'DPoP' : 'Bearer'} ${token}`;
 }
+
+/** A 2026-07-28 `subscriptions/listen` request for resource updates of `uris`. */
+export function listenRequest(uris: readonly string[]): RpcRequest {
+  return request('2026-07-28', 'subscriptions/listen', {
+    notifications: { resourceSubscriptions: uris },
+  });
+}

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readInBand } from '../in-band-refusal.js';
+import { openListen } from '../listen-in-band.js';
 import type { Answer, Connection, Era, Refusal, TransportDriver } from '../transport-driver.js';
 import {
   INITIALIZED,
@@ -40,6 +41,8 @@ export function stdioDriver(era: Era): TransportDriver {
         /^exit 1: portcullis: this resource requires DPoP, and no DPoP proof can travel over stdio/,
       'rate-limited': /^-32000 Too many requests \{"retryAfterSeconds":\d+\}/,
       'insufficient-scope': /^-32001 insufficient_scope \{/,
+      'limit-reached':
+        /^-32000 too many open subscriptions\/listen streams: at most \d+ per identity/,
     },
     twoCredentials: [],
     async connect(target, credential) {
@@ -76,6 +79,7 @@ export function stdioDriver(era: Era): TransportDriver {
         child.once('exit', (code) => resolve(`exit ${code}: ${portcullisLine(stderr)}`)),
       );
       const answers = new Map<number | string, (answer: RpcAnswer) => void>();
+      const watchers = new Set<(message: RpcAnswer) => void>();
       let pending = '';
       child.stdout.on('data', (chunk: Buffer) => {
         pending += chunk.toString('utf8');
@@ -83,6 +87,7 @@ export function stdioDriver(era: Era): TransportDriver {
           const answer = JSON.parse(pending.slice(0, newline)) as RpcAnswer;
           pending = pending.slice(newline + 1);
           if (answer.id !== undefined && answer.id !== null) answers.get(answer.id)?.(answer);
+          for (const watch of watchers) watch(answer);
         }
       });
       const send = (message: RpcRequest) =>
@@ -114,6 +119,14 @@ export function stdioDriver(era: Era): TransportDriver {
       }
       const connection: Connection = {
         call: (method, params) => send(request(era, method, params)),
+        ...(era === '2026-07-28' && {
+          listen: (uris: readonly string[]) =>
+            openListen(uris, (message, watch) => {
+              watchers.add(watch);
+              child.stdin.write(`${JSON.stringify(message)}\n`);
+              return (cancel) => child.stdin.write(`${JSON.stringify(cancel)}\n`);
+            }),
+        }),
         ended,
         close: stop,
       };

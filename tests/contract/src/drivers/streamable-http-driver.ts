@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { dpopProof } from '@portcullis/testing';
-import { readInBand, TWO_CREDENTIALS } from '../in-band-refusal.js';
+import { readInBand, readListenOpening, TWO_CREDENTIALS } from '../in-band-refusal.js';
 import type { PolicyTarget } from '../policy-target.js';
 import type {
   Answer,
@@ -11,7 +11,14 @@ import type {
   Refusal,
   TransportDriver,
 } from '../transport-driver.js';
-import { authorization, INITIALIZED, initializeRequest, type RpcAnswer, request } from '../wire.js';
+import {
+  authorization,
+  INITIALIZED,
+  initializeRequest,
+  listenRequest,
+  type RpcAnswer,
+  request,
+} from '../wire.js';
 
 /** The body field `Mcp-Name` mirrors on 2026-07-28, per method. */
 const NAME_FIELD: Readonly<Record<string, string>> = {
@@ -61,6 +68,35 @@ export function streamableHttpDriver(era: Era, mode: 'stateless' | 'sessions'): 
     }
     const connection: Connection = {
       call,
+      ...(era === '2026-07-28' && {
+        listen: async (uris: readonly string[]) => {
+          const message = listenRequest(uris);
+          const controller = new AbortController();
+          const response = await fetch(target.server.url, {
+            method: 'POST',
+            signal: controller.signal,
+            headers: {
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+              ...modernHeaders(message),
+              ...(await headersOf('POST')),
+            },
+            body: JSON.stringify(message),
+          });
+          const close = () => controller.abort();
+          if (!response.headers.get('content-type')?.startsWith('text/event-stream'))
+            return {
+              opened: await readHttp(response, message.id),
+              ended: new Promise(() => {}),
+              close,
+            };
+          const next = sseMessages(response);
+          const opened = readListenOpening(await next());
+          const ended = opened.ok ? next().then(readInBand) : Promise.resolve(opened);
+          ended.catch(() => {});
+          return { opened, ended, close };
+        },
+      }),
       ended: new Promise(() => {}),
       async close() {
         if (!sessions) return;
@@ -106,13 +142,15 @@ export function streamableHttpDriver(era: Era, mode: 'stateless' | 'sessions'): 
   };
 }
 
-/** Each refusal as an HTTP status and challenge (the 2025 session may carry a scope refusal in band). */
+/** Each refusal as an HTTP status and challenge, or in band on a stream already answered 200. */
 const HTTP_TRANSLATION = {
   'two-credentials': /^400 Bearer error="invalid_request"/,
-  unauthorized: /^401 Bearer .*resource_metadata=/,
+  // An open listen stream has already answered 200: its end at expiry is in band.
+  unauthorized: /^401 Bearer .*resource_metadata=|^-32001 Unauthorized "token has expired"$/,
   'dpop-required': /^401 DPoP .*requires DPoP/,
   'rate-limited': /^429/,
   'insufficient-scope': /^403 Bearer error="insufficient_scope", scope="/,
+  'limit-reached': /^-32000 too many open subscriptions\/listen streams: at most \d+ per identity/,
 } as const;
 
 function modernHeaders(message: { method: string; params?: Record<string, unknown> }) {
@@ -222,4 +260,29 @@ function rawPost(
     outgoing.once('error', reject);
     outgoing.end(JSON.stringify(message));
   });
+}
+
+/** Reads JSON-RPC messages off an SSE response, one at a time; throws once the stream ended. */
+function sseMessages(response: Response): () => Promise<RpcAnswer & { method?: string }> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  return async () => {
+    for (;;) {
+      const end = buffered.indexOf('\n\n');
+      if (end !== -1) {
+        const event = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const data = event
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5))
+          .join('\n');
+        if (data.trim() !== '') return JSON.parse(data) as RpcAnswer & { method?: string };
+        continue;
+      }
+      const { done, value } = await reader.read();
+      if (done) throw new Error('the listen stream ended without an answer');
+      buffered += value;
+    }
+  };
 }

@@ -1,6 +1,7 @@
 import { dpopProof } from '@portcullis/testing';
 import WebSocket from 'ws';
 import { readInBand, TWO_CREDENTIALS } from '../in-band-refusal.js';
+import { openListen } from '../listen-in-band.js';
 import type { PolicyTarget } from '../policy-target.js';
 import type {
   Answer,
@@ -78,6 +79,14 @@ export function websocketDriver(era: Era): TransportDriver {
           : undefined;
         return send(authenticateRequest(credential.token, proof));
       },
+      ...(era === '2026-07-28' && {
+        listen: (uris: readonly string[]) =>
+          openListen(uris, (message, watch) => {
+            socket.on('message', (data) => watch(JSON.parse(data.toString()) as RpcAnswer));
+            socket.send(JSON.stringify(message));
+            return (cancel) => socket.send(JSON.stringify(cancel));
+          }),
+      }),
       ended,
       async close() {
         if (socket.readyState === WebSocket.CLOSED) return;
@@ -103,6 +112,8 @@ export function websocketDriver(era: Era): TransportDriver {
       'dpop-required': /^401 DPoP .*requires DPoP/,
       'rate-limited': /^429|^-32000 Too many requests \{"retryAfterSeconds":\d+\}/,
       'insufficient-scope': /^-32001 insufficient_scope \{/,
+      'limit-reached':
+        /^-32000 too many open subscriptions\/listen streams: at most \d+ per identity/,
     },
     twoCredentials: [
       {
