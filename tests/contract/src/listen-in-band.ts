@@ -5,10 +5,12 @@ import { listenRequest, type RpcAnswer, type RpcRequest } from './wire.js';
 /**
  * A listen stream on a connection that carries messages in band (WebSocket, stdio): sends the
  * request through `send`, which also hands every incoming message to `watch` and returns how to
- * send the cancellation that closes the stream.
+ * send the cancellation that closes the stream. Never waits past the end of the connection.
  */
 export async function openListen(
   uris: readonly string[],
+  /** Settles when the connection ends first (a refused stdio start, a closed socket). */
+  gone: Promise<Answer>,
   send: (
     message: RpcRequest,
     watch: (message: RpcAnswer & { method?: string }) => void,
@@ -36,8 +38,8 @@ export async function openListen(
     if (answer) end(readInBand(incoming));
   });
   return {
-    opened: await opened,
-    ended,
+    opened: await Promise.race([opened, gone]),
+    ended: Promise.race([ended, gone]),
     close: () =>
       cancel({
         jsonrpc: '2.0',

@@ -90,6 +90,9 @@ export function stdioDriver(era: Era): TransportDriver {
           for (const watch of watchers) watch(answer);
         }
       });
+      // A start refused: the child exits without answering; its stderr line is the translation.
+      const gone = ended.then((end): Answer => ({ ok: false, refusal: startRefusal(end) }));
+      gone.catch(() => {});
       const send = (message: RpcRequest) =>
         Promise.race([
           new Promise<Answer>((resolve, reject) => {
@@ -102,8 +105,7 @@ export function stdioDriver(era: Era): TransportDriver {
             });
             child.stdin.write(`${JSON.stringify(message)}\n`);
           }),
-          // A start refused: the child exits without answering; its stderr line is the translation.
-          ended.then((end): Answer => ({ ok: false, refusal: startRefusal(end) })),
+          gone,
         ]);
       const stop = async () => {
         child.stdin.end();
@@ -121,7 +123,7 @@ export function stdioDriver(era: Era): TransportDriver {
         call: (method, params) => send(request(era, method, params)),
         ...(era === '2026-07-28' && {
           listen: (uris: readonly string[]) =>
-            openListen(uris, (message, watch) => {
+            openListen(uris, gone, (message, watch) => {
               watchers.add(watch);
               child.stdin.write(`${JSON.stringify(message)}\n`);
               return (cancel) => child.stdin.write(`${JSON.stringify(cancel)}\n`);

@@ -41,6 +41,10 @@ export function websocketDriver(era: Era): TransportDriver {
     const ended = new Promise<string>((resolve) =>
       socket.once('close', (code, reason) => resolve(`close ${code} ${reason.toString()}`.trim())),
     );
+    const gone = ended.then((end): Answer => {
+      throw new Error(`the socket closed (${end}) before the listen stream was answered`);
+    });
+    gone.catch(() => {});
     const send = (message: RpcRequest) =>
       new Promise<Answer>((resolve, reject) => {
         const onMessage = (data: WebSocket.RawData) => {
@@ -81,7 +85,7 @@ export function websocketDriver(era: Era): TransportDriver {
       },
       ...(era === '2026-07-28' && {
         listen: (uris: readonly string[]) =>
-          openListen(uris, (message, watch) => {
+          openListen(uris, gone, (message, watch) => {
             socket.on('message', (data) => watch(JSON.parse(data.toString()) as RpcAnswer));
             socket.send(JSON.stringify(message));
             return (cancel) => socket.send(JSON.stringify(cancel));
