@@ -36,6 +36,9 @@ export {
   readAccessToken,
   readBearerToken,
 } from './bearer-token.js';
+// Adapter-facing: the transport-neutral HTTP decision step and what adapters need to carry out
+// its plans. These move to the `@portcullis/core/adapter` entry when it exists (issue 25).
+export { bodyLimitOf, bodyLimitOfBody, SMALL_BODY_BYTES } from './body-limits.js';
 export { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 export {
   CASDOOR_BUILTIN_KEY_THUMBPRINT,
@@ -55,6 +58,7 @@ export {
   type ConnectionMessage,
   decideConnectionEra,
 } from './connection-era.js';
+export { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 export { createDpopNonces, type DpopNonceOptions, type DpopNonces } from './dpop-nonce.js';
 export {
   boundThumbprint,
@@ -85,6 +89,34 @@ export type {
   TransportKind,
 } from './handler-context.js';
 export { type DecodedHeaderValue, decodeHeaderValue } from './header-value.js';
+export {
+  challengeAnswer,
+  emptyAnswer,
+  type HttpAnswer,
+  jsonRpcErrorAnswer,
+} from './http-answer.js';
+export {
+  createHttpDecision,
+  type HeadDecision,
+  type HttpDecision,
+  type HttpDecisionOptions,
+  type HttpRequestHead,
+  type PostHead,
+  type SessionRequest,
+} from './http-decision.js';
+export {
+  answerExchange,
+  type Exchange,
+  type ExchangeResponder,
+  type PostedMessage,
+} from './http-exchange.js';
+export {
+  type BodyDecision,
+  type PostBody,
+  payloadTooLargeAnswer,
+  type ResponseMode,
+  refusalAnswer,
+} from './http-post-decision.js';
 export {
   HEADER_MISMATCH_ERROR_CODE,
   type HttpRoute,
@@ -123,9 +155,18 @@ export {
   type JwtVerifierOptions,
   type TrustedIssuer,
 } from './jwt-verifier.js';
+export {
+  batchRefusal,
+  type LegacyPost,
+  type PostedLegacyMessage,
+  type PostedLegacyRequest,
+  type PostRefusal,
+  readLegacyPost,
+} from './legacy-post.js';
 export { type ListeningAddress, listen } from './listen.js';
 export { createStderrLogger, type Logger, type LogLevel } from './logger.js';
 export type * from './mcp-types.js';
+export { accepts } from './media-type.js';
 export {
   createOriginPolicy,
   isLoopbackHostname,
@@ -157,6 +198,7 @@ export {
   legacyProtocolVersions,
   modernProtocolVersions,
   type ProtocolEra,
+  primesStreams,
   supportedProtocolVersions,
 } from './protocol-versions.js';
 export {
@@ -224,6 +266,8 @@ export {
   type ServerFactory,
   type ServerFactoryOptions,
 } from './server-factory.js';
+export { formatSseEvent, formatSsePriming, SSE_HEADERS, SSE_KEEP_ALIVE } from './sse-format.js';
+export { createStatelessChannels, type StatelessChannels } from './stateless-channels.js';
 export type { TokenVerifier, WarningHandler } from './token-verifier.js';
 export { warnOnStderr } from './token-verifier.js';
 export {
