@@ -155,6 +155,7 @@ export {
   type JwtVerifierOptions,
   type TrustedIssuer,
 } from './jwt-verifier.js';
+export { collectResponses, dispatchAll, type LegacyDispatch } from './legacy-dispatch.js';
 export {
   batchRefusal,
   type LegacyPost,

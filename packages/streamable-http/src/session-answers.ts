@@ -1,66 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type {
-  AuthInfo,
-  JSONRPCMessage,
-  MessageSink,
-  PostedLegacyMessage,
-  ServerChannel,
-} from '@portcullis/core';
+import { collectResponses, type LegacyDispatch, type MessageSink } from '@portcullis/core';
 import type { EventStore } from './event-store.js';
 import type { Session } from './session-store.js';
 import { startSse } from './sse-response.js';
 import { SseStream } from './sse-stream.js';
 import { writeJson } from './write-response.js';
 
-/** Where 2025-era messages are answered: their channel, and what each response tells. */
-export interface LegacyDispatch {
-  channel: ServerChannel;
-  auth: AuthInfo | undefined;
-  messages: readonly PostedLegacyMessage[];
-  /** Sees every response (a session notes the revision `initialize` negotiated). */
-  onResponse?: (message: JSONRPCMessage) => void;
-}
-
-/** Dispatches messages nothing waits for (notifications, responses to the server). */
-export function dispatchAll(dispatch: LegacyDispatch): void {
-  const sink: MessageSink = { send: () => {} };
-  for (const message of dispatch.messages)
-    dispatch.channel.dispatch(message.message, { auth: dispatch.auth, sink });
-}
-
 /**
  * Answers 2025-era messages with one JSON body once every request has its response: the
  * response itself, or an array of them for a batch. A client that goes away cancels them.
  */
-export function answerWithJson(
+export async function answerWithJson(
   res: ServerResponse,
   dispatch: LegacyDispatch,
   isBatch: boolean,
   headers: Record<string, string>,
 ): Promise<void> {
-  const { channel, auth, messages } = dispatch;
-  const expected = messages.filter((message) => message.kind === 'request').length;
-  return new Promise((resolve) => {
-    const responses: JSONRPCMessage[] = [];
-    const sink: MessageSink = {
-      send(message) {
-        if ('method' in message) return;
-        dispatch.onResponse?.(message);
-        responses.push(message);
-        if (responses.length < expected) return;
-        writeJson(res, 200, isBatch ? responses : responses[0], headers);
-        resolve();
-      },
-    };
-    res.once('close', () => {
-      if (responses.length < expected) {
-        channel.release(sink);
-        resolve();
-      }
-    });
-    for (const message of messages) channel.dispatch(message.message, { auth, sink });
-  });
+  const responses = await collectResponses(dispatch, (listener) => res.once('close', listener));
+  if (responses) writeJson(res, 200, isBatch ? responses : responses[0], headers);
 }
 
 /** What {@link answerWithStream} needs of the session's endpoint. */

@@ -7,6 +7,7 @@ import {
   type CorsOptions,
   createHttpDecision,
   createStatelessChannels,
+  dispatchAll,
   JsonRpcErrorCode,
   modernErrorStatus,
   type OriginPolicyOptions,
@@ -22,7 +23,7 @@ import { HttpProblem } from './http-problem.js';
 import { createNodeResponder } from './node-responder.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { type RequestTarget, requestTarget } from './request-target.js';
-import { answerWithJson, answerWithStream, dispatchAll } from './session-answers.js';
+import { answerWithJson, answerWithStream } from './session-answers.js';
 import { answerSessionGet } from './session-get.js';
 import { createSessionRoom, type SessionRoom } from './session-room.js';
 import type { Session, SessionOptions } from './session-store.js';
