@@ -55,7 +55,8 @@ describe.each(starters)('the fetch adapter on $name', ({ start }) => {
     });
     server = await start(as.issuer);
     reader = await as.mintToken({ audience: server.url, scopes: ['notes:read'] });
-  });
+    // A runtime's first start (workerd compiles the bundle) takes seconds on a busy machine.
+  }, 120_000);
   afterAll(async () => {
     await server?.stop();
     await as?.close();
