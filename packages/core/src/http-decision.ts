@@ -96,7 +96,10 @@ export type HeadDecision =
  * fetch) translate requests into {@link HttpRequestHead}, write {@link HttpAnswer}s as they
  * are, and carry out the plans.
  */
-export interface HttpDecision {
+export interface HttpDecision<
+  Head extends HeadDecision = HeadDecision,
+  Body extends BodyDecision = BodyDecision,
+> {
   readonly path: string;
   /** The path of the Protected Resource Metadata, absent when authorization is off. */
   readonly metadataPath: string | undefined;
@@ -107,16 +110,32 @@ export interface HttpDecision {
    * shutdown, a token in the URL, media types, the caller's admission, a 2026-07-28 call
    * its headers show the caller may not make, and how many body bytes the method may send.
    */
-  decideHead(head: HttpRequestHead): Promise<HeadDecision>;
+  decideHead(head: HttpRequestHead): Promise<Head>;
   /** Decides from the body read for `post` (raw text, or already parsed by a framework). */
-  decideBody(post: PostHead, body: PostBody): BodyDecision;
+  decideBody(post: PostHead, body: PostBody): Body;
   /** From now on every request to the endpoint is refused with 503 (graceful shutdown). */
   shutDown(): void;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
-/** Creates the {@link HttpDecision} of a {@link Portcullis}'s MCP endpoint. */
+/** What a stateless endpoint's head decides: never a session's GET stream or DELETE. */
+export type StatelessHeadDecision = Exclude<HeadDecision, { kind: 'stream' | 'end-session' }>;
+/** What a stateless endpoint's body decides: never a session. */
+export type StatelessBodyDecision = Exclude<BodyDecision, { kind: 'session' }>;
+
+/**
+ * Creates the {@link HttpDecision} of a {@link Portcullis}'s MCP endpoint; without
+ * `sessions`, its plans never involve a session (GET and DELETE are answered 405).
+ */
+export function createHttpDecision(
+  portcullis: Portcullis,
+  options?: HttpDecisionOptions & { sessions?: false },
+): HttpDecision<StatelessHeadDecision, StatelessBodyDecision>;
+export function createHttpDecision(
+  portcullis: Portcullis,
+  options: HttpDecisionOptions,
+): HttpDecision;
 export function createHttpDecision(
   portcullis: Portcullis,
   options: HttpDecisionOptions = {},

@@ -103,6 +103,8 @@ export {
   type HttpRequestHead,
   type PostHead,
   type SessionRequest,
+  type StatelessBodyDecision,
+  type StatelessHeadDecision,
 } from './http-decision.js';
 export {
   answerExchange,

@@ -1,6 +1,5 @@
 import {
   answerExchange,
-  type BodyDecision,
   collectResponses,
   createHttpDecision,
   createStatelessChannels,
@@ -13,6 +12,7 @@ import {
   type Portcullis,
   type PostHead,
   payloadTooLargeAnswer,
+  type StatelessBodyDecision,
 } from '@portcullis/core';
 import { createFetchResponder, toResponse } from './fetch-responder.js';
 import { readLimitedBody } from './read-limited-body.js';
@@ -61,18 +61,22 @@ export function createFetchHandler(
   portcullis: Portcullis,
   options: FetchHandlerOptions = {},
 ): FetchHandler {
-  const decision = createHttpDecision(portcullis, { ...options, transport: TRANSPORT });
+  const decision = createHttpDecision(portcullis, {
+    ...options,
+    sessions: false,
+    transport: TRANSPORT,
+  });
   const channels = createStatelessChannels(portcullis, TRANSPORT);
   const heartbeatMs = (options.heartbeatSeconds ?? 25) * 1000;
   const longLived = new Set<() => void>();
 
-  async function decideBody(request: Request, post: PostHead): Promise<BodyDecision> {
+  async function decideBody(request: Request, post: PostHead): Promise<StatelessBodyDecision> {
     const body = await readLimitedBody(request, post.maxBytes);
     if (!body) return { kind: 'answer', answer: payloadTooLargeAnswer(post.maxBytes, post.cors) };
     return decision.decideBody(post, body);
   }
 
-  async function carryOut(request: Request, post: PostHead, plan: BodyDecision) {
+  async function carryOut(request: Request, post: PostHead, plan: StatelessBodyDecision) {
     const exchange = () =>
       createFetchResponder(request.signal, { headers: post.cors, heartbeatMs, longLived });
     switch (plan.kind) {
@@ -114,9 +118,6 @@ export function createFetchHandler(
         });
         return response;
       }
-      case 'session':
-        // Not decided without sessions, which this handler never turns on.
-        throw new Error('sessions are not served by the fetch handler');
     }
   }
 
@@ -130,9 +131,6 @@ export function createFetchHandler(
         return toResponse(decided.answer);
       case 'post':
         return carryOut(request, decided.post, await decideBody(request, decided.post));
-      default:
-        // GET and DELETE are refused with 405 by a stateless decision: never reached.
-        throw new Error('sessions are not served by the fetch handler');
     }
   }
 
