@@ -11,7 +11,9 @@
  * - `invalid_dpop_proof`: a DPoP proof is missing, malformed, or does not match the request or
  *   the token (401, `DPoP error="invalid_dpop_proof"`, RFC 9449 §7.1);
  * - `use_dpop_nonce`: the proof must carry the server's current nonce (401 with a `DPoP-Nonce`
- *   header, RFC 9449 §9).
+ *   header, RFC 9449 §9);
+ * - `forbidden`: a `Host` this resource does not answer to, or a foreign browser `Origin` (403,
+ *   no challenge: no credential would help).
  */
 export type AuthErrorCode =
   | 'missing_token'
@@ -21,7 +23,8 @@ export type AuthErrorCode =
   | 'rate_limited'
   | 'unavailable'
   | 'invalid_dpop_proof'
-  | 'use_dpop_nonce';
+  | 'use_dpop_nonce'
+  | 'forbidden';
 
 /** The `Authorization` scheme a credential came with: a challenge names its error under it. */
 export type AuthScheme = 'Bearer' | 'DPoP';

@@ -56,7 +56,8 @@ const unionOf = (a: readonly string[], b: readonly string[]) => [...new Set([...
  *   `error="invalid_token"` only when a token was sent;
  * - 403 `error="insufficient_scope"` whose `scope` is the granted plus the needed scopes, so a
  *   client can step up to one token that does everything it did before and the new thing;
- * - 400 `invalid_request`, 429 with `Retry-After`, 503 when tokens cannot be checked;
+ * - 400 `invalid_request`, 429 with `Retry-After`, 503 when tokens cannot be checked, 403
+ *   without a challenge for a refused `Host` or `Origin` (`forbidden`);
  * - with DPoP accepted (`context.dpop`): 401 `invalid_dpop_proof` and `use_dpop_nonce` (with a
  *   `DPoP-Nonce` header) under the `DPoP` scheme with `algs`, and both `Bearer` and `DPoP`
  *   offered where DPoP is optional (RFC 9449 §7.1).
@@ -166,6 +167,8 @@ export function createChallenge(error: AuthError, context: ChallengeContext): Ch
         'Too many requests',
         error.message,
       );
+    case 'forbidden':
+      return answer(403, {}, -32600, error.message, undefined);
     case 'unavailable':
       return answer(
         503,

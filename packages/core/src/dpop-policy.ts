@@ -9,9 +9,10 @@ import { checkAlgorithmAllowlist } from './jws-algorithms.js';
 /**
  * What a resource does with DPoP (RFC 9449):
  *
- * - `off`: bearer tokens only, exactly as without DPoP (a token's `cnf` is not looked at);
+ * - `off`: bearer tokens only; a token bound to a key (any `cnf`) cannot be used at all;
  * - `optional`: a token bound to a key (`cnf.jkt`) must come with the `DPoP` scheme and a valid
  *   proof on every request, and is refused as `Bearer`; unbound tokens still work as `Bearer`;
+ *   a token bound otherwise (`cnf` without `jkt`, such as a certificate's `x5t#S256`) is refused;
  * - `required`: every token must be bound and proven; `Bearer` is refused.
  */
 export type DpopMode = 'off' | 'optional' | 'required';
@@ -87,6 +88,30 @@ export function boundThumbprint(claims: Readonly<Record<string, unknown>>): stri
   return typeof jkt === 'string' && jkt.length > 0 ? jkt : undefined;
 }
 
+/**
+ * Whether a token is bound to a key or a certificate of its sender (RFC 7800 `cnf`, whatever
+ * its members: `jkt`, `x5t#S256`, …), or says it is a DPoP token. Such a token must never be
+ * accepted without proof of that key.
+ */
+export function isKeyBound(claims: Readonly<Record<string, unknown>>): boolean {
+  const saysDpop = typeof claims.token_type === 'string' && /^dpop$/i.test(claims.token_type);
+  return saysDpop || (typeof claims.cnf === 'object' && claims.cnf !== null);
+}
+
+/**
+ * The refusal of a bound token whose binding this resource cannot check: with DPoP off, any
+ * binding; with DPoP on, one that names no DPoP key (`cnf` without `jkt`).
+ */
+export function unprovableBinding(dpopOn: boolean): AuthError {
+  return new AuthError(
+    'invalid_token',
+    dpopOn
+      ? 'the token is bound to a key this resource cannot check (cnf without jkt): it cannot be used here'
+      : 'the token is bound to a key (cnf) and this resource does not accept DPoP: it cannot be used here',
+    { scheme: 'Bearer' },
+  );
+}
+
 /** Creates the DPoP policy of a resource; `undefined` for mode `off`. */
 export function createDpopPolicy(options: DpopOptions): DpopPolicy | undefined {
   if (options.mode === 'off') return undefined;
@@ -124,6 +149,7 @@ export function createDpopPolicy(options: DpopOptions): DpopPolicy | undefined {
         typeof auth.claims.token_type === 'string' && /^dpop$/i.test(auth.claims.token_type);
       if (jkt === undefined) {
         if (saysDpop) throw invalidToken('the token is said to be DPoP-bound but names no key');
+        if (isKeyBound(auth.claims)) throw unprovableBinding(true);
         if (mode === 'required' || credential.scheme === 'DPoP')
           throw new AuthError(
             'invalid_token',

@@ -1,6 +1,4 @@
-import { AuthError } from './auth-error.js';
 import type { AuthInfo } from './auth-info.js';
-import { hasQueryToken } from './bearer-token.js';
 import { bodyLimitOf } from './body-limits.js';
 import { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 import { requestUrl } from './dpop-target-uri.js';
@@ -14,7 +12,12 @@ import { type BodyDecision, decidePostBody, type PostBody } from './http-post-de
 import { type McpRequestHeaders, targetFromHeaders } from './http-route.js';
 import { JsonRpcErrorCode } from './json-rpc.js';
 import { accepts } from './media-type.js';
-import { createOriginPolicy, type OriginPolicyOptions, requestHost } from './origin-policy.js';
+import {
+  createOriginPolicy,
+  type OriginPolicy,
+  type OriginPolicyOptions,
+  requestHost,
+} from './origin-policy.js';
 import type { Portcullis } from './portcullis.js';
 
 /**
@@ -107,7 +110,8 @@ export interface HttpDecision<
   readonly maxBodyBytes: number;
   /**
    * Decides from the head: routing, the metadata document, `Host` and `Origin`, preflight,
-   * shutdown, a token in the URL, media types, the caller's admission, a 2026-07-28 call
+   * shutdown, media types, the caller's admission (`portcullis.admit`: one credential, never
+   * in the URL, DPoP, the rate limit, audit), a 2026-07-28 call
    * its headers show the caller may not make, and how many body bytes the method may send.
    */
   decideHead(head: HttpRequestHead): Promise<Head>;
@@ -144,10 +148,14 @@ export function createHttpDecision(
   const metadata = portcullis.metadata;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const transport = options.transport ?? 'streamable-http';
-  const originPolicy = createOriginPolicy(portcullis.resource, options);
   const corsOrigins = new Set(options.cors?.origins ?? []);
-  const allowsOrigin = (origin: string | undefined) =>
-    originPolicy.allowsOrigin(origin) || (origin !== undefined && corsOrigins.has(origin));
+  const ownOrigins = createOriginPolicy(portcullis.resource, options);
+  /** The resource's origins, and those CORS names as well. */
+  const originPolicy: OriginPolicy = {
+    allowsHost: ownOrigins.allowsHost,
+    allowsOrigin: (origin) =>
+      ownOrigins.allowsOrigin(origin) || (origin !== undefined && corsOrigins.has(origin)),
+  };
   const trustProxy = options.trustProxy ?? false;
   const stateful = options.sessions ?? false;
   const dpop = portcullis.dpop !== undefined;
@@ -173,31 +181,25 @@ export function createHttpDecision(
     };
   }
 
-  /** The caller's identity, or the challenge answering the request. */
+  /** The caller's identity through the core's one admission, or the challenge answering it. */
   async function admit(
     head: HttpRequestHead,
     host: string | undefined,
     cors: Record<string, string>,
   ): Promise<{ auth: AuthInfo | undefined } | { answer: HttpAnswer }> {
-    try {
-      const auth = await portcullis.authenticate(
-        {
-          authorization: head.headerValues?.('authorization') ?? head.header('authorization'),
-          // DPoP (RFC 9449): the proof must name this method and this URL, as clients see it.
-          dpop: head.headerValues?.('dpop') ?? head.header('dpop'),
-          method: head.method,
-          url: requestUrl(portcullis.resource, host, path),
-        },
-        transport,
-      );
-      return { auth };
-    } catch (error) {
-      const authError =
-        error instanceof AuthError
-          ? error
-          : new AuthError('unavailable', 'authentication failed', { cause: error });
-      return { answer: challengeAnswer(portcullis.challenge(authError, null), cors) };
-    }
+    const admission = await portcullis.admit({
+      kind: 'request',
+      transport,
+      browser: { policy: originPolicy, host, origin: head.header('origin') },
+      authorization: head.headerValues?.('authorization') ?? head.header('authorization'),
+      search: head.search,
+      // DPoP (RFC 9449): the proof must name this method and this URL, as clients see it.
+      dpop: head.headerValues?.('dpop') ?? head.header('dpop'),
+      method: head.method,
+      url: requestUrl(portcullis.resource, host, path),
+    });
+    if (admission.admitted) return { auth: admission.auth };
+    return { answer: challengeAnswer(portcullis.challenge(admission.refusal, null), cors) };
   }
 
   async function decidePost(
@@ -284,15 +286,21 @@ export function createHttpDecision(
       if (head.pathname !== path) return { kind: 'pass' };
       const origin = head.header('origin');
       const cors: Record<string, string> =
-        origin && options.cors && allowsOrigin(origin) ? corsHeaders(origin, dpop) : {};
+        origin && options.cors && originPolicy.allowsOrigin(origin)
+          ? corsHeaders(origin, dpop)
+          : {};
       const host = requestHost(
         { host: head.header('host'), 'x-forwarded-host': head.header('x-forwarded-host') },
         trustProxy,
       );
-      if (!originPolicy.allowsHost(host))
-        return refusal(403, `Forbidden: Host ${host ?? '(none)'} is not allowed`, {});
-      if (!allowsOrigin(origin))
-        return refusal(403, `Forbidden: Origin ${origin} is not allowed`, {});
+      // Host and Origin first, through the core's admission: a preflight is answered only after.
+      const browser = await portcullis.admit({
+        kind: 'origin',
+        transport,
+        browser: { policy: originPolicy, host, origin },
+      });
+      if (!browser.admitted)
+        return { kind: 'answer', answer: challengeAnswer(portcullis.challenge(browser.refusal)) };
       if (head.method === 'OPTIONS')
         return {
           kind: 'answer',
@@ -312,19 +320,6 @@ export function createHttpDecision(
             JsonRpcErrorCode.InternalError,
             'the server is shutting down',
             { ...cors, connection: 'close' },
-          ),
-        };
-      if (hasQueryToken(head.search))
-        return {
-          kind: 'answer',
-          answer: challengeAnswer(
-            portcullis.challenge(
-              new AuthError(
-                'invalid_request',
-                'access tokens are accepted only in the Authorization header, never in the URL',
-              ),
-            ),
-            cors,
           ),
         };
       switch (head.method) {

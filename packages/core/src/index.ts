@@ -6,6 +6,23 @@
  */
 export { defaultScopeMapper, type ScopeMapper } from './access-token-claims.js';
 export type {
+  Admission,
+  AdmissionEntry,
+  BrowserCheck,
+  LocalUser,
+  MessageEntry,
+  OriginEntry,
+  ReauthenticationEntry,
+  RequestEntry,
+  StartEntry,
+} from './admission/admission-entry.js';
+export {
+  subprotocolTokens,
+  TOKEN_SUBPROTOCOL_PREFIX,
+} from './admission/bearer-subprotocol.js';
+export { MORE_THAN_ONE_CREDENTIAL } from './admission/presented-credential.js';
+export { RATE_LIMITED_ERROR_CODE, refusalResponse } from './admission/refusal-response.js';
+export type {
   AccessDecisionEvent,
   AuditEvent,
   AuditSink,
@@ -68,6 +85,7 @@ export {
   type DpopOptions,
   type DpopPolicy,
   type DpopRequest,
+  isKeyBound,
 } from './dpop-policy.js';
 export {
   type DpopProofOptions,
@@ -179,7 +197,6 @@ export {
 } from './origin-policy.js';
 export { type ParamHeader, paramHeaderMismatch, paramHeadersOf } from './param-headers.js';
 export {
-  type AuthenticationRequest,
   createPortcullis,
   type DpopSettings,
   type Portcullis,

@@ -1,15 +1,11 @@
+import type { Admission, AdmissionEntry } from './admission/admission-entry.js';
+import { createAdmission } from './admission/create-admission.js';
 import type { AuditSink } from './audit.js';
-import { AuthError } from './auth-error.js';
-import { type AuthInfo, identityKey } from './auth-info.js';
-import { type AccessTokenCredential, readAccessToken, readBearerToken } from './bearer-token.js';
+import type { AuthError } from './auth-error.js';
+import type { AuthInfo } from './auth-info.js';
 import { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 import { type Challenge, createChallenge, type JsonRpcId } from './challenge.js';
-import {
-  createDpopPolicy,
-  type DpopMode,
-  type DpopOptions,
-  type DpopRequest,
-} from './dpop-policy.js';
+import { createDpopPolicy, type DpopMode, type DpopOptions } from './dpop-policy.js';
 import { createStderrLogger, type Logger } from './logger.js';
 import {
   canonicalResource,
@@ -71,14 +67,6 @@ export interface PortcullisOptions {
   dpop?: DpopOptions;
 }
 
-/**
- * What an adapter knows of a request to authenticate it: the `Authorization` header(s), and
- * for DPoP the `DPoP` header(s), the method and the URL the request was sent to.
- */
-export interface AuthenticationRequest extends DpopRequest {
-  authorization: string | readonly string[] | undefined;
-}
-
 /** The DPoP settings of a resource, for adapters. */
 export interface DpopSettings {
   readonly mode: Exclude<DpopMode, 'off'>;
@@ -114,24 +102,14 @@ export interface Portcullis {
   /** DPoP, when on; `undefined` with `dpop` off. */
   readonly dpop: DpopSettings | undefined;
   /**
-   * Verifies the credentials of a request and applies the rate limit. Throws an `AuthError`
-   * (audited) on failure. Returns `undefined` only with authorization off. Pass the request
-   * (`{ authorization, dpop, method, url }`); the `Authorization` header alone still works, but
-   * then DPoP-bound tokens are refused, as no proof can be checked.
+   * The one admission: every transport calls it for every entry — an HTTP request, a WebSocket
+   * upgrade or re-authentication, a stdio start, and each JSON-RPC request on an open connection
+   * (its budget and its token's expiry). It checks `Host` and `Origin`, reads exactly one
+   * credential, verifies it, applies the rate limit (always before a DPoP proof is looked at),
+   * then the key binding, and audits every refusal. Resolves the identity (`undefined` with
+   * authorization off) or the refusal for the transport to translate; never rejects.
    */
-  authenticate(
-    request: AuthenticationRequest | string | readonly string[] | undefined,
-    transport?: string,
-  ): Promise<AuthInfo | undefined>;
-  /**
-   * Verifies a request's credentials like {@link Portcullis.authenticate}, without counting it
-   * against the rate limit (a WebSocket re-authentication). Requires authorization on.
-   */
-  verifyCredentials(request: AuthenticationRequest, transport?: string): Promise<AuthInfo>;
-  /** Verifies a token already taken from somewhere else (stdio's environment, a re-auth message). */
-  verifyToken(token: string, transport?: string): Promise<AuthInfo>;
-  /** Applies the rate limit to one more request of `auth`; throws `rate_limited` when over. */
-  limit(auth: AuthInfo, transport?: string): Promise<void>;
+  admit(entry: AdmissionEntry): Promise<Admission>;
   /**
    * The `insufficient_scope` refusal of a request (audited), for transports that refuse
    * before any server sees the request; `undefined` when allowed or not a guarded method.
@@ -198,85 +176,12 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
 
   const resourceUpdates = options.resourceUpdates ?? createResourceUpdates();
 
-  const limit = async (auth: AuthInfo, transport?: string) => {
-    if (!options.rateLimiter) return;
-    const decision = await options.rateLimiter.consume(identityKey(auth));
-    if (decision.allowed) return;
-    audit({
-      type: 'rate_limited',
-      issuer: auth.issuer,
-      subject: auth.subject,
-      clientId: auth.clientId,
-      transport,
-    });
-    throw new AuthError('rate_limited', 'too many requests', {
-      retryAfterSeconds: decision.retryAfterSeconds,
-    });
-  };
-
-  /** Audits a failed authentication and throws it, as an `AuthError` (`unavailable` if it was not one). */
-  const refuse = (
-    error: unknown,
-    transport: string | undefined,
-    unexpected = 'authentication failed',
-  ): never => {
-    const authError =
-      error instanceof AuthError
-        ? error
-        : new AuthError('unavailable', unexpected, { cause: error });
-    audit({
-      type: 'authentication_failed',
-      code: authError.code,
-      reason: authError.message,
-      transport,
-    });
-    throw authError;
-  };
-
-  const verifyToken = async (token: string, transport?: string) => {
-    if (!verifier)
-      throw new AuthError('unavailable', 'authorization is off: no verifier is configured');
-    try {
-      return await verifier.verify(token);
-    } catch (error) {
-      return refuse(error, transport, 'token verification failed');
-    }
-  };
-
-  /**
-   * Reads the credential, verifies the token (cached), applies the rate limit when asked, then
-   * checks its DPoP binding: the limit comes before the proof, so a flood of fresh proofs from
-   * one identity cannot fill the shared replay cache.
-   */
-  const checkCredentials = async (
-    request: AuthenticationRequest,
-    transport: string | undefined,
-    limited: boolean,
-  ): Promise<AuthInfo> => {
-    let credential: AccessTokenCredential;
-    try {
-      credential = dpop
-        ? readAccessToken(request.authorization)
-        : { scheme: 'Bearer', token: readBearerToken(request.authorization) };
-      dpop?.precheck(credential);
-    } catch (error) {
-      return refuse(error, transport);
-    }
-    let auth: AuthInfo;
-    try {
-      auth = await verifyToken(credential.token, transport);
-    } catch (error) {
-      // Already audited; the challenge names the error under the scheme the token came with.
-      throw dpop && error instanceof AuthError ? error.withScheme(credential.scheme) : error;
-    }
-    if (limited) await limit(auth, transport);
-    if (!dpop) return auth;
-    try {
-      return await dpop.bind(auth, credential, request);
-    } catch (error) {
-      return refuse(error, transport);
-    }
-  };
+  const admit = createAdmission({
+    verifier,
+    dpop,
+    rateLimiter: options.rateLimiter,
+    audit,
+  });
 
   return {
     resource,
@@ -297,19 +202,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       cacheHints: options.cacheHints,
     }),
     dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },
-    async authenticate(request, transport) {
-      if (!requiresAuth) return undefined;
-      return checkCredentials(
-        typeof request === 'object' && request !== null && !Array.isArray(request)
-          ? (request as AuthenticationRequest)
-          : { authorization: request as string | readonly string[] | undefined },
-        transport,
-        true,
-      );
-    },
-    verifyCredentials: (request, transport) => checkCredentials(request, transport, false),
-    verifyToken,
-    limit,
+    admit,
     authorize(request, auth, transport) {
       const denial = auth && options.registry.denialFor(request, auth);
       if (!denial) return undefined;

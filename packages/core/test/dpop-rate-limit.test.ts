@@ -6,6 +6,7 @@ import {
   createPortcullis,
   createRegistry,
 } from '../src/index.js';
+import { requestEntry } from './helpers.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 
@@ -44,15 +45,10 @@ describe('DPoP behind the rate limit', () => {
     const outcomes: string[] = [];
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const proof = await dpopProof(key, { method: 'POST', url: RESOURCE, accessToken: token });
-      try {
-        await portcullis.authenticate(
-          { authorization: `DPoP ${token}`, dpop: proof, method: 'POST', url: RESOURCE },
-          'test',
-        );
-        outcomes.push('ok');
-      } catch (error) {
-        outcomes.push((error as { code: string }).code);
-      }
+      const admission = await portcullis.admit(
+        requestEntry(`DPoP ${token}`, { dpop: proof, method: 'POST', url: RESOURCE }),
+      );
+      outcomes.push(admission.admitted ? 'ok' : admission.refusal.code);
     }
     expect(outcomes).toEqual(['ok', 'ok', 'rate_limited', 'rate_limited', 'rate_limited']);
     expect(recorded).toHaveLength(2);

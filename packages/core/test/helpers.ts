@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Admission, AuthError, AuthInfo, OriginPolicy, RequestEntry } from '../src/index.js';
 
 /** A manual clock in milliseconds, shared by verifier and cache under test. */
 export function createClock(start = Date.now()) {
@@ -48,4 +49,37 @@ export async function serveJson(
     hits,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A Streamable-HTTP-like request entry for `portcullis.admit`, from an `Authorization` value. */
+export function requestEntry(
+  authorization: string | readonly string[] | undefined,
+  extra: Partial<RequestEntry> = {},
+): RequestEntry {
+  return {
+    kind: 'request',
+    transport: 'streamable-http',
+    browser: { policy: ANY_BROWSER, host: undefined, origin: undefined },
+    authorization,
+    search: '',
+    dpop: undefined,
+    method: 'POST',
+    url: 'https://mcp.example.test/mcp',
+    ...extra,
+  };
+}
+
+/** An origin policy that lets everything through, for tests of what comes after it. */
+const ANY_BROWSER: OriginPolicy = { allowsHost: () => true, allowsOrigin: () => true };
+
+/** The identity of an admission, or the test fails with its refusal. */
+export function admittedAuth(admission: Admission): AuthInfo | undefined {
+  if (!admission.admitted) throw admission.refusal;
+  return admission.auth;
+}
+
+/** The refusal of an admission, or the test fails. */
+export function refusalOf(admission: Admission): AuthError {
+  if (admission.admitted) throw new Error('expected a refusal, the entry was admitted');
+  return admission.refusal;
 }

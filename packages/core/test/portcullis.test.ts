@@ -2,13 +2,13 @@ import { type AuthorizationServer, startAuthorizationServer } from '@portcullis/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuditEvent,
-  type AuthError,
   createJwtVerifier,
   createMemoryRateLimiter,
   createPortcullis,
   createRegistry,
   defineTool,
 } from '../src/index.js';
+import { admittedAuth, refusalOf, requestEntry } from './helpers.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 
@@ -66,7 +66,7 @@ describe('createPortcullis', () => {
       subject: 'carol',
       scopes: ['files:read'],
     });
-    expect(await portcullis.authenticate(`Bearer ${token}`)).toMatchObject({
+    expect(admittedAuth(await portcullis.admit(requestEntry(`Bearer ${token}`)))).toMatchObject({
       subject: 'carol',
       scopes: ['files:read'],
     });
@@ -75,17 +75,15 @@ describe('createPortcullis', () => {
   it('turns failures into audited challenges that never carry the token', async () => {
     events.length = 0;
     const expired = await as.mintToken({ audience: RESOURCE, expiresIn: -600 });
-    const error = (await portcullis
-      .authenticate(`Bearer ${expired}`, 'streamable-http')
-      .catch((e: unknown) => e)) as AuthError;
+    const error = refusalOf(await portcullis.admit(requestEntry(`Bearer ${expired}`)));
     const challenge = portcullis.challenge(error, 7);
     expect(challenge.status).toBe(401);
     expect(challenge.headers['www-authenticate']).toBe(
       'Bearer resource_metadata="https://mcp.example.test/.well-known/oauth-protected-resource/mcp", scope="files:read files:write", error="invalid_token", error_description="token has expired"',
     );
-    const missing = (await portcullis
-      .authenticate(undefined)
-      .catch((e: unknown) => e)) as AuthError;
+    const missing = refusalOf(
+      await portcullis.admit(requestEntry(undefined, { transport: 'websocket' })),
+    );
     expect(portcullis.challenge(missing).headers['www-authenticate']).not.toContain('error=');
     expect(events).toEqual([
       {
@@ -98,16 +96,20 @@ describe('createPortcullis', () => {
         type: 'authentication_failed',
         code: 'missing_token',
         reason: expect.any(String),
-        transport: undefined,
+        transport: 'websocket',
       },
     ]);
     expect(JSON.stringify(events)).not.toContain(expired);
   });
 
   it('refuses a call before any server sees it with a step-up challenge', async () => {
-    const auth = (await portcullis.authenticate(
-      `Bearer ${await as.mintToken({ audience: RESOURCE, scopes: ['files:read'] })}`,
-    ))!;
+    const auth = admittedAuth(
+      await portcullis.admit(
+        requestEntry(
+          `Bearer ${await as.mintToken({ audience: RESOURCE, scopes: ['files:read'] })}`,
+        ),
+      ),
+    )!;
     const denial = portcullis.authorize(
       { method: 'tools/call', params: { name: 'write_file' } },
       auth,
@@ -157,15 +159,15 @@ describe('createPortcullis', () => {
     });
     const first = await as.mintToken({ audience: RESOURCE, subject: 'dave' });
     const refreshed = await as.mintToken({ audience: RESOURCE, subject: 'dave' });
-    await limited.authenticate(`Bearer ${first}`);
-    await limited.authenticate(`Bearer ${refreshed}`);
-    const error = (await limited
-      .authenticate(`Bearer ${first}`)
-      .catch((e: unknown) => e)) as AuthError;
+    admittedAuth(await limited.admit(requestEntry(`Bearer ${first}`)));
+    admittedAuth(await limited.admit(requestEntry(`Bearer ${refreshed}`)));
+    const error = refusalOf(await limited.admit(requestEntry(`Bearer ${first}`)));
     expect(error.code).toBe('rate_limited');
     expect(limited.challenge(error).status).toBe(429);
-    await limited.authenticate(
-      `Bearer ${await as.mintToken({ audience: RESOURCE, subject: 'erin' })}`,
+    admittedAuth(
+      await limited.admit(
+        requestEntry(`Bearer ${await as.mintToken({ audience: RESOURCE, subject: 'erin' })}`),
+      ),
     );
     expect(events).toEqual([
       {
@@ -173,7 +175,7 @@ describe('createPortcullis', () => {
         issuer: as.issuer,
         subject: 'dave',
         clientId: 'dev-client',
-        transport: undefined,
+        transport: 'streamable-http',
       },
     ]);
   });

@@ -10,10 +10,13 @@ import {
   type Portcullis,
   type ProtocolEra,
   readMessage,
+  refusalResponse,
   type ServerChannel,
 } from '@portcullis/core';
 import { readLines } from './line-reader.js';
 import { type LocalTrust, resolveStdioIdentity } from './stdio-identity.js';
+
+const TRANSPORT = 'stdio';
 
 /** Options for {@link serveStdio}. */
 export interface StdioOptions {
@@ -80,7 +83,7 @@ export async function serveStdio(
   /** Connects the server in the era the first request chose; later lines wait for it in order. */
   const open = (chosen: ProtocolEra) => {
     era = chosen;
-    opening = createServerChannel(portcullis.createServer({ auth, transport: 'stdio' }), {
+    opening = createServerChannel(portcullis.createServer({ auth, transport: TRANSPORT }), {
       era: chosen,
     }).then((opened) => {
       opened.onUnrelated = write;
@@ -95,6 +98,8 @@ export async function serveStdio(
     finished = resolve;
   });
   let closing: Promise<void> | undefined;
+  /** The lines read so far, admitted and dispatched one after the other. */
+  let admitted = Promise.resolve();
 
   const drained = (deadlineMs: number) =>
     new Promise<void>((resolve) => {
@@ -107,6 +112,7 @@ export async function serveStdio(
   function close({ deadlineMs = 5_000 } = {}): Promise<void> {
     closing ??= (async () => {
       input.pause();
+      await admitted;
       await opening;
       await drained(deadlineMs);
       await channel?.close();
@@ -132,15 +138,28 @@ export async function serveStdio(
       if (!read.notification) write(read.reply);
       return;
     }
-    const decision = decideConnectionEra(read.message, era);
-    if (decision.kind === 'refuse') write(decision.reply);
-    if (decision.kind !== 'dispatch') return;
-    const message = read.message.message as JSONRPCMessage;
-    if (channel) channel.dispatch(message, { auth, sink });
-    else
-      void (opening ?? open(decision.era)).then((opened) =>
-        opened.dispatch(message, { auth, sink }),
+    const classified = read.message;
+    // Every request is admitted by the core (its token's expiry, the rate limit), in order.
+    admitted = admitted.then(async () => {
+      if (classified.kind === 'request') {
+        const admission = await portcullis.admit({ kind: 'message', transport: TRANSPORT, auth });
+        if (!admission.admitted) {
+          write(refusalResponse(admission.refusal, classified.message.id));
+          return;
+        }
+      }
+      const decision = decideConnectionEra(classified, era);
+      if (decision.kind === 'refuse') write(decision.reply);
+      if (decision.kind !== 'dispatch') return;
+      const target = channel ?? (await (opening ?? open(decision.era)));
+      target.dispatch(classified.message as JSONRPCMessage, { auth, sink });
+    });
+    admitted = admitted.catch((error: unknown) => {
+      portcullis.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'stdio message failed',
       );
+    });
   });
   input.once('end', () => void close());
   input.once('close', () => void close());

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { AuthError, type AuthInfo, type Portcullis } from '@portcullis/core';
+import type { AuthError, AuthInfo, Portcullis } from '@portcullis/core';
 
 /** An explicit decision to trust the local user without a token, with a named set of scopes. */
 export interface LocalTrust {
@@ -14,9 +14,14 @@ export class StdioStartupError extends Error {
   override readonly name = 'StdioStartupError';
 }
 
+const TRANSPORT = 'stdio';
+
 /**
- * The identity a stdio server runs with: the token in `env[tokenVariable]` verified by the
- * server's verifier, or the explicit local trust, or none when authorization is off.
+ * The identity a stdio server runs with, admitted by the core like every other entry: the token
+ * in `env[tokenVariable]` (verified, counted against the rate limit; a token bound to a key, or
+ * a resource that requires DPoP, refuses to start, as no proof can travel over stdio), or the
+ * explicit local trust, or none when authorization is off. Throws a {@link StdioStartupError}
+ * naming why.
  */
 export async function resolveStdioIdentity(
   portcullis: Portcullis,
@@ -24,31 +29,24 @@ export async function resolveStdioIdentity(
   tokenVariable: string,
   localTrust: LocalTrust | undefined,
 ): Promise<AuthInfo | undefined> {
-  const token = env[tokenVariable]?.trim();
-  if (token) {
-    if (!portcullis.requiresAuth) return undefined;
-    try {
-      return await portcullis.verifyToken(token, 'stdio');
-    } catch (error) {
-      const reason = error instanceof AuthError ? error.message : 'it could not be verified';
-      throw new StdioStartupError(`${tokenVariable} was refused: ${reason}`);
-    }
-  }
-  if (localTrust) {
-    if (localTrust.scopes.length === 0)
-      throw new StdioStartupError('local trust must name at least one scope');
-    return {
-      token: '',
-      clientId: 'local',
-      scopes: [...localTrust.scopes],
-      expiresAt: Number.MAX_SAFE_INTEGER,
-      issuer: 'local',
-      subject: localTrust.subject ?? userInfo().username,
-      claims: {},
-    };
-  }
-  if (!portcullis.requiresAuth) return undefined;
-  throw new StdioStartupError(
-    `no access token: set ${tokenVariable}, or choose local trust with an explicit set of scopes`,
-  );
+  const token = env[tokenVariable]?.trim() || undefined;
+  const admission = await portcullis.admit({
+    kind: 'start',
+    transport: TRANSPORT,
+    token,
+    ...(localTrust && {
+      localUser: { scopes: localTrust.scopes, subject: localTrust.subject ?? userInfo().username },
+    }),
+  });
+  if (admission.admitted) return admission.auth;
+  throw new StdioStartupError(startupReason(admission.refusal, tokenVariable, token !== undefined));
+}
+
+/** The one stderr line of a refused start. */
+function startupReason(refusal: AuthError, tokenVariable: string, tokenSet: boolean): string {
+  if (refusal.code === 'missing_token')
+    return `no access token: set ${tokenVariable}, or choose local trust with an explicit set of scopes`;
+  return tokenSet && refusal.code !== 'invalid_request'
+    ? `${tokenVariable} was refused: ${refusal.message}`
+    : refusal.message;
 }

@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { createMemoryRateLimiter } from '@portcullis/core';
 import { type AuthorizationServer, startAuthorizationServer } from '@portcullis/testing';
 import Koa from 'koa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initialize, post, startProtectedServer } from './fixtures.js';
 
 /** A round-robin reverse proxy in front of several instances, as a load balancer would be. */
@@ -117,8 +117,11 @@ describe('operating the Streamable HTTP endpoint', () => {
       },
       auth,
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.handler.inFlight).toBe(1);
+    // Wait for the request to arrive (an event, not a guess at how long that takes under load).
+    await vi.waitFor(() => expect(server.handler.inFlight).toBe(1), {
+      timeout: 10_000,
+      interval: 5,
+    });
     const closing = server.close({ deadlineMs: 5000 });
     const answer = await inFlight;
     expect(answer.status).toBe(200);

@@ -158,7 +158,7 @@ describe('protocol hygiene of the Streamable HTTP endpoint', () => {
       );
       expect(answer.status).toBe(400);
       expect(JSON.parse(answer.body).error.data).toBe(
-        'more than one Authorization header was sent',
+        'more than one access token was sent; send exactly one',
       );
     }
   });

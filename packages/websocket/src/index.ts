@@ -23,6 +23,5 @@ export {
   REAUTHENTICATE_METHOD,
   type ReauthenticateResult,
   TOKEN_SUBPROTOCOL_PREFIX,
-  tokenFromSubprotocols,
   tokenSubprotocol,
 } from './wire.js';

@@ -1,9 +1,7 @@
 import {
-  AuthError,
   type AuthInfo,
   createServerChannel,
   decideConnectionEra,
-  errorResponse,
   identityKey,
   type JSONRPCMessage,
   type MessageSink,
@@ -11,8 +9,8 @@ import {
   type ProtocolEra,
   type RequestId,
   readMessage,
+  refusalResponse,
   type ServerChannel,
-  UNAUTHORIZED_ERROR_CODE,
 } from '@portcullis/core';
 import type { WebSocket } from 'ws';
 import { CloseCode, REAUTHENTICATE_METHOD } from './wire.js';
@@ -147,81 +145,38 @@ export function serveConnection(
     },
   };
 
-  /** Verifies a re-authentication's token; with DPoP on, its proof (`params.dpop`) too. */
-  const verifyFresh = (token: string, proof: unknown) => {
-    if (!portcullis.dpop) return portcullis.verifyToken(token, TRANSPORT);
-    if (proof !== undefined && typeof proof !== 'string')
-      throw new AuthError('invalid_request', 'params.dpop must be a DPoP proof (a string)');
-    if (/\s/.test(token)) throw new AuthError('invalid_request', 'params.token holds whitespace');
-    // An in-band proof names POST and the WebSocket URL (see REAUTHENTICATE_METHOD).
-    return portcullis.verifyCredentials(
-      {
-        authorization: `${proof === undefined ? 'Bearer' : 'DPoP'} ${token}`,
-        dpop: proof,
-        method: 'POST',
-        url: limits.url,
-      },
-      TRANSPORT,
-    );
-  };
-
+  /** A fresh token in band, through the core's admission (same identity, rate limit, DPoP). */
   async function reauthenticate(id: RequestId, params: unknown) {
     const { token, dpop: proof } = (params ?? {}) as { token?: unknown; dpop?: unknown };
-    try {
-      if (typeof token !== 'string' || token.length === 0)
-        throw new AuthError('invalid_request', 'params.token must be a non-empty string');
-      const fresh = await verifyFresh(token, proof);
-      if (owner !== undefined && identityKey(fresh) !== owner) {
-        portcullis.audit({
-          type: 'session_mismatch',
-          issuer: fresh.issuer,
-          subject: fresh.subject,
-          clientId: fresh.clientId,
-          transport: TRANSPORT,
-        });
-        throw new AuthError(
-          'invalid_token',
-          'the new token names another identity than the one this connection was opened for',
-        );
-      }
-      auth = fresh;
-      scheduleExpiry();
-      const nonce = portcullis.dpop?.nonce();
-      send({
-        jsonrpc: '2.0',
-        id,
-        result: {
-          expiresAt: fresh.expiresAt,
-          scopes: fresh.scopes,
-          ...(nonce !== undefined && { dpopNonce: nonce }),
-        },
-      });
-    } catch (error) {
-      const message =
-        error instanceof AuthError ? error.message : 'the token could not be verified';
-      if (error instanceof AuthError && error.code === 'use_dpop_nonce') {
-        // Not a refusal of the caller: it retries with the nonce; the connection stays open.
-        send(
-          errorResponse(id, UNAUTHORIZED_ERROR_CODE, 'Unauthorized', {
-            error: 'use_dpop_nonce',
-            message,
-            dpopNonce: error.dpopNonce,
-          }),
-        );
-        return;
-      }
-      send(
-        errorResponse(
-          id,
-          UNAUTHORIZED_ERROR_CODE,
-          'Unauthorized',
-          error instanceof AuthError && error.code === 'invalid_dpop_proof'
-            ? { error: 'invalid_dpop_proof', message }
-            : message,
-        ),
-      );
-      connection.close(CloseCode.ReauthenticationRefused, 're-authentication refused');
+    const admission = await portcullis.admit({
+      kind: 'reauthenticate',
+      transport: TRANSPORT,
+      token,
+      proof,
+      identity: owner,
+      url: limits.url,
+    });
+    if (!admission.admitted) {
+      send(refusalResponse(admission.refusal, id));
+      // Not a refusal of the caller: it retries with the nonce, or later; the connection stays.
+      const { code } = admission.refusal;
+      if (code !== 'use_dpop_nonce' && code !== 'rate_limited')
+        connection.close(CloseCode.ReauthenticationRefused, 're-authentication refused');
+      return;
     }
+    const fresh = admission.auth!;
+    auth = fresh;
+    scheduleExpiry();
+    const nonce = portcullis.dpop?.nonce();
+    send({
+      jsonrpc: '2.0',
+      id,
+      result: {
+        expiresAt: fresh.expiresAt,
+        scopes: fresh.scopes,
+        ...(nonce !== undefined && { dpopNonce: nonce }),
+      },
+    });
   }
 
   async function handle(text: string) {
@@ -235,14 +190,10 @@ export function serveConnection(
       await reauthenticate(classified.message.id, classified.message.params);
       return;
     }
-    if (classified.kind === 'request' && auth) {
-      try {
-        await portcullis.limit(auth, TRANSPORT);
-      } catch (error) {
-        const retryAfterSeconds = error instanceof AuthError ? error.retryAfterSeconds : undefined;
-        send(
-          errorResponse(classified.message.id, -32000, 'Too many requests', { retryAfterSeconds }),
-        );
+    if (classified.kind === 'request') {
+      const admission = await portcullis.admit({ kind: 'message', transport: TRANSPORT, auth });
+      if (!admission.admitted) {
+        send(refusalResponse(admission.refusal, classified.message.id));
         return;
       }
     }

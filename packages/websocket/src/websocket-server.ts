@@ -1,11 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
-  AuthError,
-  type AuthInfo,
   createOriginPolicy,
   errorResponse,
-  hasQueryToken,
   JsonRpcErrorCode,
   listen,
   type OriginPolicyOptions,
@@ -16,7 +13,7 @@ import {
 import { type WebSocket, WebSocketServer } from 'ws';
 import { writeRawHttpAnswer } from './raw-http-answer.js';
 import { type McpConnection, serveConnection } from './websocket-connection.js';
-import { CloseCode, MCP_SUBPROTOCOL, tokenFromSubprotocols } from './wire.js';
+import { CloseCode, MCP_SUBPROTOCOL } from './wire.js';
 
 /** Options for {@link attachWebSocketServer}. */
 export interface WebSocketOptions extends OriginPolicyOptions {
@@ -57,26 +54,6 @@ export interface WebSocketEndpoint {
 }
 
 const TRANSPORT = 'websocket';
-
-function tokenOf(
-  req: IncomingMessage,
-  search: string,
-  allowQueryToken: boolean,
-): string | readonly string[] | undefined {
-  // Node keeps only the first of repeated Authorization headers in `headers`; two must be refused.
-  const authorization = req.headersDistinct.authorization;
-  if (authorization !== undefined) return authorization;
-  const offered = (req.headers['sec-websocket-protocol'] ?? '')
-    .split(',')
-    .map((entry) => entry.trim());
-  const fromProtocol = tokenFromSubprotocols(offered);
-  if (fromProtocol !== undefined) return `Bearer ${fromProtocol}`;
-  if (allowQueryToken) {
-    const fromQuery = new URLSearchParams(search).get('access_token');
-    if (fromQuery) return `Bearer ${fromQuery}`;
-  }
-  return undefined;
-}
 
 /**
  * Serves MCP over WebSocket on `server`, next to whatever else it serves (a Koa app with the
@@ -136,26 +113,11 @@ export function attachWebSocketServer(
     }
     socket.on('error', () => socket.destroy());
     if (!accepting) return refuse(socket, 503, 'the server is shutting down');
-    const host = requestHost(req.headers, options.trustProxy ?? false);
-    if (!originPolicy.allowsHost(host))
-      return refuse(socket, 403, `Forbidden: Host ${host ?? '(none)'} is not allowed`);
-    if (!originPolicy.allowsOrigin(req.headers.origin))
-      return refuse(socket, 403, `Forbidden: Origin ${req.headers.origin} is not allowed`);
     const offered = (req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((entry) => entry.trim());
     if (!offered.includes(MCP_SUBPROTOCOL))
       return refuse(socket, 400, `the WebSocket subprotocol "${MCP_SUBPROTOCOL}" is required`);
-    const search = queryAt === -1 ? '' : url.slice(queryAt);
-    if (!options.allowQueryToken && hasQueryToken(search)) {
-      const challenge = portcullis.challenge(
-        new AuthError(
-          'invalid_request',
-          'access tokens are accepted in the Authorization header or a bearer subprotocol, never in the URL',
-        ),
-      );
-      return writeRawHttpAnswer(socket, challenge.status, challenge.headers, challenge.body);
-    }
     // Checked and counted in one step, before the await: concurrent upgrades cannot all pass.
     if (connections.size + opening >= maxConnections)
       return refuse(socket, 503, 'too many connections; try again later');
@@ -167,27 +129,27 @@ export function attachWebSocketServer(
     };
     socket.once('close', settle);
 
-    let auth: AuthInfo | undefined;
-    try {
-      auth = await portcullis.authenticate(
-        {
-          authorization: tokenOf(req, search, options.allowQueryToken ?? false),
-          // DPoP (RFC 9449): the upgrade's proof names GET and the WebSocket URL.
-          dpop: req.headersDistinct.dpop,
-          method: req.method,
-          url: endpointUrl(host),
-        },
-        TRANSPORT,
-      );
-    } catch (error) {
+    const host = requestHost(req.headers, options.trustProxy ?? false);
+    const admission = await portcullis.admit({
+      kind: 'request',
+      transport: TRANSPORT,
+      browser: { policy: originPolicy, host, origin: req.headers.origin },
+      // Node keeps only the first of repeated headers in `headers`; two must be refused.
+      authorization: req.headersDistinct.authorization,
+      subprotocols: offered,
+      search: queryAt === -1 ? '' : url.slice(queryAt),
+      acceptQueryToken: options.allowQueryToken ?? false,
+      // DPoP (RFC 9449): the upgrade's proof names GET and the WebSocket URL.
+      dpop: req.headersDistinct.dpop,
+      method: req.method ?? 'GET',
+      url: endpointUrl(host),
+    });
+    if (!admission.admitted) {
       settle();
-      const authError =
-        error instanceof AuthError
-          ? error
-          : new AuthError('unavailable', 'authentication failed', { cause: error });
-      const challenge = portcullis.challenge(authError);
+      const challenge = portcullis.challenge(admission.refusal);
       return writeRawHttpAnswer(socket, challenge.status, challenge.headers, challenge.body);
     }
+    const { auth } = admission;
     wss.handleUpgrade(req, socket, head, (ws) => {
       settle();
       connections.set(

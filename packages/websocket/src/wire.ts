@@ -1,41 +1,14 @@
-import { invalidToken } from '@portcullis/core';
+import { TOKEN_SUBPROTOCOL_PREFIX } from '@portcullis/core';
+
+export { TOKEN_SUBPROTOCOL_PREFIX };
+
 /** The WebSocket subprotocol of MCP, as the SDK's client offers it. */
 export const MCP_SUBPROTOCOL = 'mcp';
-
-/**
- * Prefix of the subprotocol entry that carries a bearer token from clients that cannot send
- * headers (browsers): `bearer.` followed by the token in base64url, offered next to `mcp`.
- * The server never selects it, so it is never echoed back.
- */
-export const TOKEN_SUBPROTOCOL_PREFIX = 'bearer.';
 
 /** Encodes a token as a subprotocol entry (any token, whatever its characters; works in browsers). */
 export function tokenSubprotocol(token: string): string {
   const binary = String.fromCharCode(...new TextEncoder().encode(token));
   return `${TOKEN_SUBPROTOCOL_PREFIX}${btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
-}
-
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
-/**
- * Reads the token of a `bearer.` subprotocol entry, if one is offered. An entry that is not
- * base64url of UTF-8 text is a refused token (401), not a server failure.
- */
-export function tokenFromSubprotocols(protocols: Iterable<string>): string | undefined {
-  for (const protocol of protocols) {
-    if (!protocol.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) continue;
-    const encoded = protocol.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
-    if (!BASE64URL.test(encoded) || encoded.length % 4 === 1)
-      throw invalidToken('the bearer. subprotocol entry is not base64url');
-    const base64 = encoded.replace(/-/g, '+').replace(/_/g, '/');
-    const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw invalidToken('the bearer. subprotocol entry is not UTF-8 text');
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -184,7 +184,7 @@ describe('WebSocket attacks (W-…)', () => {
         error: {
           code: -32600,
           message: 'Invalid Request',
-          data: 'more than one Authorization header was sent',
+          data: 'more than one access token was sent; send exactly one',
         },
       });
     });

@@ -1,0 +1,14 @@
+import { AuthError } from '../auth-error.js';
+import type { BrowserCheck } from './admission-entry.js';
+
+/**
+ * Refuses a request whose `Host` this resource does not answer to (DNS rebinding) or whose
+ * `Origin` is a foreign web page (CSRF, cross-site WebSocket): 403, before any credential is
+ * read.
+ */
+export function checkBrowser({ policy, host, origin }: BrowserCheck): void {
+  if (!policy.allowsHost(host))
+    throw new AuthError('forbidden', `Forbidden: Host ${host ?? '(none)'} is not allowed`);
+  if (!policy.allowsOrigin(origin))
+    throw new AuthError('forbidden', `Forbidden: Origin ${origin} is not allowed`);
+}
