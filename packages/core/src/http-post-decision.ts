@@ -1,9 +1,9 @@
 import { bodyLimitOfBody } from './body-limits.js';
 import { challengeAnswer, type HttpAnswer, jsonRpcErrorAnswer } from './http-answer.js';
 import type { PostHead } from './http-decision.js';
-import { type ModernMessage, routeHttpPost } from './http-route.js';
+import { type ModernMessage, type PostRefusal, routeHttpPost } from './http-route.js';
 import { JsonRpcErrorCode } from './json-rpc.js';
-import { batchRefusal, type LegacyPost, type PostRefusal, readLegacyPost } from './legacy-post.js';
+import { batchRefusal, type LegacyPost, readLegacyPost } from './legacy-post.js';
 import type { Portcullis } from './portcullis.js';
 import { defaultProtocolVersion } from './protocol-versions.js';
 

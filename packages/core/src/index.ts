@@ -143,6 +143,7 @@ export {
   type McpRequestHeaders,
   type ModernMessage,
   modernErrorStatus,
+  type PostRefusal,
   routeHttpPost,
   targetFromHeaders,
   UNSUPPORTED_VERSION_ERROR_CODE,
@@ -181,7 +182,6 @@ export {
   type LegacyPost,
   type PostedLegacyMessage,
   type PostedLegacyRequest,
-  type PostRefusal,
   readLegacyPost,
 } from './legacy-post.js';
 export { type ListeningAddress, listen } from './listen.js';

@@ -1,3 +1,4 @@
+import type { PostRefusal } from './http-route.js';
 import {
   type ClassifiedMessage,
   classifyMessage,
@@ -28,16 +29,6 @@ export interface LegacyPost {
   firstId: RequestId | null;
   /** The `MCP-Protocol-Version` header, when sent. */
   headerVersion: string | undefined;
-}
-
-/** A refusal of a POST: its HTTP status and JSON-RPC error. */
-export interface PostRefusal {
-  kind: 'reject';
-  status: number;
-  id: RequestId | null;
-  code: number;
-  message: string;
-  data?: unknown;
 }
 
 const refuse = (id: RequestId | null, message: string): PostRefusal => ({
