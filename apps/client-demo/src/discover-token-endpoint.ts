@@ -1,4 +1,4 @@
-import { discoverAuthorizationServer } from '@portcullis/core';
+import { discoverAuthorizationServer } from '@portcullis/core/client';
 import { readChallenge } from './refusal.js';
 
 /** What discovery found for a protected MCP server. */

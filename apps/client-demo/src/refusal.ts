@@ -1,5 +1,5 @@
 import { InsufficientScopeError, ProtocolError, SdkHttpError } from '@modelcontextprotocol/client';
-import { parseChallenge } from '@portcullis/core';
+import { parseChallenge } from '@portcullis/core/client';
 import { WebSocketUpgradeError } from '@portcullis/websocket';
 
 /** A call refused for lack of scope, whichever way the server said it. */

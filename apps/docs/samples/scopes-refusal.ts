@@ -1,7 +1,7 @@
 // biome-ignore-all assist/source/organizeImports: the page shows the lines from the region on, with their own import
 import { client } from './support.js';
 // #region refusal
-import { insufficientScopeOf } from '@portcullis/core';
+import { insufficientScopeOf } from '@portcullis/core/client';
 
 try {
   await client.callTool({ name: 'write_file', arguments: { path: 'a.txt', content: 'x' } });

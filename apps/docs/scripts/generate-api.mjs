@@ -20,7 +20,12 @@ export const PACKAGES = [
 await rm(out, { recursive: true, force: true });
 const app = await Application.bootstrapWithPlugins({
   name: 'API reference',
-  entryPoints: PACKAGES.map((name) => `${root}packages/${name}/src/index.ts`),
+  entryPoints: [
+    ...PACKAGES.map((name) => `${root}packages/${name}/src/index.ts`),
+    // The core's subpath entries, each its own module in the reference.
+    `${root}packages/core/src/adapter.ts`,
+    `${root}packages/core/src/client.ts`,
+  ],
   tsconfig: fileURLToPath(new URL('../tsconfig.typedoc.json', import.meta.url)),
   excludeExternals: true,
   plugin: ['typedoc-plugin-markdown'],

@@ -109,7 +109,6 @@ describe('the transport guides', () => {
         'CloseCode',
         'WebSocketUpgradeError',
         'WebSocketClientTransport',
-        'tokenFromSubprotocols',
         'TOKEN_SUBPROTOCOL_PREFIX',
         'MCP_SUBPROTOCOL',
         'REAUTHENTICATE_METHOD',

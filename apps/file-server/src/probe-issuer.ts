@@ -1,4 +1,4 @@
-import { discoverAuthorizationServer } from '@portcullis/core';
+import { discoverAuthorizationServer } from '@portcullis/core/client';
 
 /**
  * Checks at start that the issuer answers and publishes keys, so a wrong URL or an outage is

@@ -10,9 +10,9 @@ import {
   createPortcullis,
   createRegistry,
   createScopePolicy,
-  isLoopbackHostname,
   type Portcullis,
 } from '@portcullis/core';
+import { isLoopbackHostname } from '@portcullis/core/adapter';
 import {
   connectRedis,
   createRedisEventStore,

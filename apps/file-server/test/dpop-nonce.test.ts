@@ -10,8 +10,8 @@ import {
   createPortcullis,
   createRegistry,
   defineTool,
-  parseChallenge,
 } from '@portcullis/core';
+import { parseChallenge } from '@portcullis/core/client';
 import { type RunningHttpServer, startHttpServer } from '@portcullis/streamable-http';
 import {
   type AuthorizationServer,

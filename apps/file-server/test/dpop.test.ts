@@ -9,7 +9,7 @@ import {
   DpopSession,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
-import { parseChallenge } from '@portcullis/core';
+import { parseChallenge } from '@portcullis/core/client';
 import { createDpopKey, type DpopKey, dpopProof } from '@portcullis/testing';
 import { WebSocketClientTransport } from '@portcullis/websocket';
 import pino from 'pino';

@@ -4,6 +4,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import { InsufficientScopeError, insufficientScopeOf, isInsufficientScope } from '../src/client.js';
 import {
   type AuthInfo,
   createPortcullis,
@@ -11,9 +12,6 @@ import {
   definePrompt,
   defineResource,
   defineTool,
-  InsufficientScopeError,
-  insufficientScopeOf,
-  isInsufficientScope,
   type Registry,
 } from '../src/index.js';
 

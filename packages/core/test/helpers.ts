@@ -1,7 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Admission, AuthError, AuthInfo, OriginPolicy, RequestEntry } from '../src/index.js';
+import type { Admission, OriginPolicy, RequestEntry } from '../src/adapter.js';
+import type { AuthError, AuthInfo } from '../src/index.js';
 
 /** A manual clock in milliseconds, shared by verifier and cache under test. */
 export function createClock(start = Date.now()) {

@@ -1,17 +1,19 @@
 import { type AuthorizationServer, startAuthorizationServer } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type AuthInfo,
   createHttpDecision,
-  createJwtVerifier,
-  createPortcullis,
-  createRegistry,
-  defineTool,
   type HeadDecision,
   type HttpDecision,
   type HttpRequestHead,
   type PostHead,
   SMALL_BODY_BYTES,
+} from '../src/adapter.js';
+import {
+  type AuthInfo,
+  createJwtVerifier,
+  createPortcullis,
+  createRegistry,
+  defineTool,
 } from '../src/index.js';
 
 /*

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { createServerChannel, type MessageSink } from '../src/adapter.js';
 import {
   type AuthInfo,
   createPortcullis,
   createRegistry,
-  createServerChannel,
   defineTool,
   type JSONRPCMessage,
-  type MessageSink,
 } from '../src/index.js';
 
 const identity = (subject: string): AuthInfo => ({

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createServerChannel, type MessageSink } from '../src/adapter.js';
 import {
   type AuthInfo,
   createPortcullis,
   createRegistry,
-  createServerChannel,
   defineTool,
   type JSONRPCMessage,
-  type MessageSink,
 } from '../src/index.js';
 
 const identity = (subject: string, scopes: string[]): AuthInfo => ({

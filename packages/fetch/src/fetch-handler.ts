@@ -1,3 +1,4 @@
+import type { Portcullis } from '@portcullis/core';
 import {
   answerExchange,
   collectResponses,
@@ -9,11 +10,10 @@ import {
   JsonRpcErrorCode,
   jsonRpcErrorAnswer,
   modernErrorStatus,
-  type Portcullis,
   type PostHead,
   payloadTooLargeAnswer,
   type StatelessBodyDecision,
-} from '@portcullis/core';
+} from '@portcullis/core/adapter';
 import { createFetchResponder, toResponse } from './fetch-responder.js';
 import { readLimitedBody } from './read-limited-body.js';
 

@@ -4,7 +4,7 @@ import {
   type HttpAnswer,
   SSE_HEADERS,
   SSE_KEEP_ALIVE,
-} from '@portcullis/core';
+} from '@portcullis/core/adapter';
 
 /** Hop-by-hop headers a fetch runtime manages itself and may refuse from a handler. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding']);

@@ -1,10 +1,5 @@
-import {
-  createJwtVerifier,
-  createPortcullis,
-  createRegistry,
-  defineTool,
-  SMALL_BODY_BYTES,
-} from '@portcullis/core';
+import { createJwtVerifier, createPortcullis, createRegistry, defineTool } from '@portcullis/core';
+import { SMALL_BODY_BYTES } from '@portcullis/core/adapter';
 import { type AuthorizationServer, startAuthorizationServer } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetchHandler, type FetchHandler } from '../src/index.js';

@@ -1,18 +1,15 @@
 import type { Readable, Writable } from 'node:stream';
+import type { AuthInfo, JSONRPCMessage, Portcullis, ProtocolEra } from '@portcullis/core';
 import {
-  type AuthInfo,
   createServerChannel,
   decideConnectionEra,
   errorResponse,
-  type JSONRPCMessage,
   JsonRpcErrorCode,
   type MessageSink,
-  type Portcullis,
-  type ProtocolEra,
   readMessage,
   refusalResponse,
   type ServerChannel,
-} from '@portcullis/core';
+} from '@portcullis/core/adapter';
 import { readLines } from './line-reader.js';
 import { type LocalTrust, resolveStdioIdentity } from './stdio-identity.js';
 

@@ -1,4 +1,4 @@
-import type { RequestId } from '@portcullis/core';
+import type { RequestId } from '@portcullis/core/adapter';
 
 /**
  * A refusal found while carrying out a plan (a session store away, no room for a session),

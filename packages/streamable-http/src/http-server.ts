@@ -5,7 +5,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { type ListeningAddress, listen, type Portcullis } from '@portcullis/core';
+import type { Portcullis } from '@portcullis/core';
+import { type ListeningAddress, listen } from '@portcullis/core/adapter';
 import Koa from 'koa';
 import { createKoaMiddleware, type KoaMiddlewareLike } from './koa-middleware.js';
 import { requestTarget } from './request-target.js';

@@ -4,7 +4,7 @@
  * @packageDocumentation
  * @module @portcullis/streamable-http
  */
-export type { CorsOptions, ListeningAddress } from '@portcullis/core';
+export type { CorsOptions, ListeningAddress } from '@portcullis/core/adapter';
 export {
   createMemoryEventStore,
   type EventStore,

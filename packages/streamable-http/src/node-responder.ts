@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type ExchangeResponder, formatSseEvent } from '@portcullis/core';
+import { type ExchangeResponder, formatSseEvent } from '@portcullis/core/adapter';
 import { keepAlive, startSse, writeSse } from './sse-response.js';
 import { writeEmpty, writeJson } from './write-response.js';
 

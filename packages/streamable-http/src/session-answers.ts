@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { collectResponses, type LegacyDispatch, type MessageSink } from '@portcullis/core';
+import { collectResponses, type LegacyDispatch, type MessageSink } from '@portcullis/core/adapter';
 import type { EventStore } from './event-store.js';
 import type { Session } from './session-store.js';
 import { startSse } from './sse-response.js';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { JsonRpcErrorCode } from '@portcullis/core';
+import { JsonRpcErrorCode } from '@portcullis/core/adapter';
 import type { EventStore } from './event-store.js';
 import { HttpProblem } from './http-problem.js';
 import type { Session } from './session-store.js';

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { type AuthInfo, identityKey, type JSONRPCMessage, type Portcullis } from '@portcullis/core';
 import {
-  type AuthInfo,
   createServerChannel,
   defaultProtocolVersion,
-  identityKey,
-  type JSONRPCMessage,
   JsonRpcErrorCode,
-  type Portcullis,
   type RequestId,
   type ServerChannel,
-} from '@portcullis/core';
+} from '@portcullis/core/adapter';
 import { HttpProblem } from './http-problem.js';
 import {
   type Session,

@@ -1,4 +1,4 @@
-import type { ServerChannel } from '@portcullis/core';
+import type { ServerChannel } from '@portcullis/core/adapter';
 import type { SseStream } from './sse-stream.js';
 
 /** One stateful MCP session. */

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { SSE_HEADERS, SSE_KEEP_ALIVE } from '@portcullis/core';
+import { SSE_HEADERS, SSE_KEEP_ALIVE } from '@portcullis/core/adapter';
 
 /**
  * The one writer of SSE answers over node:http: every SSE answer of the endpoint (session

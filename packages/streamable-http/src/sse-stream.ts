@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { formatSseEvent, formatSsePriming, type JSONRPCMessage } from '@portcullis/core';
+import type { JSONRPCMessage } from '@portcullis/core';
+import { formatSseEvent, formatSsePriming } from '@portcullis/core/adapter';
 import type { EventStore } from './event-store.js';
 import { writeSse } from './sse-response.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo, Portcullis } from '@portcullis/core';
 import {
-  type AuthInfo,
   answerExchange,
   type BodyDecision,
   batchRefusal,
@@ -11,13 +11,12 @@ import {
   JsonRpcErrorCode,
   modernErrorStatus,
   type OriginPolicyOptions,
-  type Portcullis,
   type PostHead,
   payloadTooLargeAnswer,
   primesStreams,
   refusalAnswer,
   type SessionRequest,
-} from '@portcullis/core';
+} from '@portcullis/core/adapter';
 import { createMemoryEventStore, type EventStore } from './event-store.js';
 import { HttpProblem } from './http-problem.js';
 import { createNodeResponder } from './node-responder.js';

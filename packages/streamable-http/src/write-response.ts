@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { errorResponse, type HttpAnswer } from '@portcullis/core';
+import { errorResponse, type HttpAnswer } from '@portcullis/core/adapter';
 
 /** Writes a JSON body with a status and extra headers, unless the response is already sent. */
 export function writeJson(

@@ -1,17 +1,19 @@
 import {
   type AuthInfo,
-  createServerChannel,
-  decideConnectionEra,
   identityKey,
   type JSONRPCMessage,
-  type MessageSink,
   type Portcullis,
   type ProtocolEra,
+} from '@portcullis/core';
+import {
+  createServerChannel,
+  decideConnectionEra,
+  type MessageSink,
   type RequestId,
   readMessage,
   refusalResponse,
   type ServerChannel,
-} from '@portcullis/core';
+} from '@portcullis/core/adapter';
 import type { WebSocket } from 'ws';
 import { CloseCode, REAUTHENTICATE_METHOD } from './wire.js';
 

@@ -1,15 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Portcullis } from '@portcullis/core';
 import {
   createOriginPolicy,
   errorResponse,
   JsonRpcErrorCode,
   listen,
   type OriginPolicyOptions,
-  type Portcullis,
   requestHost,
   requestUrl,
-} from '@portcullis/core';
+} from '@portcullis/core/adapter';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { writeRawHttpAnswer } from './raw-http-answer.js';
 import { type McpConnection, serveConnection } from './websocket-connection.js';

@@ -1,4 +1,4 @@
-import { TOKEN_SUBPROTOCOL_PREFIX } from '@portcullis/core';
+import { TOKEN_SUBPROTOCOL_PREFIX } from '@portcullis/core/adapter';
 
 export { TOKEN_SUBPROTOCOL_PREFIX };
 

@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, request } from 'node:http';
-import { type ListeningAddress, listen } from '@portcullis/core';
+import { type ListeningAddress, listen } from '@portcullis/core/adapter';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, never forwarded. */
 const HOP_BY_HOP = new Set([

@@ -1,19 +1,22 @@
 import { AuthError } from '../auth-error.js';
-import { type AccessTokenCredential, readAccessToken, readBearerToken } from '../bearer-token.js';
+import {
+  type AccessTokenCredential,
+  hasQueryToken,
+  readAccessToken,
+  readBearerToken,
+} from '../bearer-token.js';
 import type { RequestEntry } from './admission-entry.js';
 import { subprotocolTokens } from './bearer-subprotocol.js';
 
 /** The one refusal of two credentials, whatever their kinds and wherever they were sent. */
 export const MORE_THAN_ONE_CREDENTIAL = 'more than one access token was sent; send exactly one';
 
-const QUERY_TOKEN = /(?:^|[?&])access_token=/;
-
 /**
  * The `access_token` query parameters of a request where the transport accepts them; where it
  * does not, a token in the URL is refused (URLs end up in logs, RFC 9700 §2.5).
  */
 export function queryTokens(entry: RequestEntry): string[] {
-  if (!QUERY_TOKEN.test(entry.search)) return [];
+  if (!hasQueryToken(entry.search)) return [];
   if (entry.acceptQueryToken) return new URLSearchParams(entry.search).getAll('access_token');
   throw new AuthError(
     'invalid_request',

@@ -34,6 +34,8 @@ export function spawnStdio(options: {
   resource: string;
   root: string;
   token?: string;
+  /** Further flags, such as `--rate-limit 3` or `--dpop required`. */
+  args?: readonly string[];
 }): StdioChild {
   const child = spawn(
     process.execPath,
@@ -49,6 +51,7 @@ export function spawnStdio(options: {
       options.resource,
       '--root',
       options.root,
+      ...(options.args ?? []),
     ],
     {
       cwd: APP_DIR,

@@ -540,33 +540,30 @@ describe('token attacks on Streamable HTTP (T-…)', () => {
     await rm(join(target.root, 'pwned.txt'));
   });
 
-  it.each(CASES)(
-    '$id $attack',
-    async ({ authorization, headers, search, expected, after }) => {
-      const { target } = arsenal;
-      const value = await authorization(arsenal);
-      const url = search ? `${target.server.url}?${search}` : target.server.url;
-      const logged = await target.unharmed(async () => {
-        const answer = await post(
-          url,
-          WRITE_PWNED,
-          mcpHeaders(undefined, {
-            ...(value !== undefined && { authorization: value }),
-            ...headers,
-          }),
-        );
-        const challenge = answer.headers.get('www-authenticate') ?? '';
-        expect(challenge).toMatch(/^[\x20-\x7e]+$/);
-        expect({
-          status: answer.status,
-          challenge: parseChallenge(challenge),
-          error: rpcError(answer.body),
-        }).toEqual(refusalOf(expected, arsenal, value?.slice('Bearer '.length) ?? ''));
-      });
-      expect(logged.filter((line) => line.msg === 'authentication_failed')).toHaveLength(1);
-      after?.(arsenal);
-    },
-  );
+  it.each(CASES)('$id $attack', async ({ authorization, headers, search, expected, after }) => {
+    const { target } = arsenal;
+    const value = await authorization(arsenal);
+    const url = search ? `${target.server.url}?${search}` : target.server.url;
+    const logged = await target.unharmed(async () => {
+      const answer = await post(
+        url,
+        WRITE_PWNED,
+        mcpHeaders(undefined, {
+          ...(value !== undefined && { authorization: value }),
+          ...headers,
+        }),
+      );
+      const challenge = answer.headers.get('www-authenticate') ?? '';
+      expect(challenge).toMatch(/^[\x20-\x7e]+$/);
+      expect({
+        status: answer.status,
+        challenge: parseChallenge(challenge),
+        error: rpcError(answer.body),
+      }).toEqual(refusalOf(expected, arsenal, value?.slice('Bearer '.length) ?? ''));
+    });
+    expect(logged.filter((line) => line.msg === 'authentication_failed')).toHaveLength(1);
+    after?.(arsenal);
+  });
 
   it('T-34 two Authorization headers, one of them valid', async () => {
     const { target } = arsenal;

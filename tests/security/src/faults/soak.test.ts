@@ -8,7 +8,7 @@ import {
   type Transport,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { InsufficientScopeError, insufficientScopeOf } from '@portcullis/core';
+import { InsufficientScopeError, insufficientScopeOf } from '@portcullis/core/client';
 import { WebSocketClientTransport } from '@portcullis/websocket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

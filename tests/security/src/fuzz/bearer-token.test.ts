@@ -1,4 +1,5 @@
-import { AuthError, readBearerToken } from '@portcullis/core';
+import { AuthError } from '@portcullis/core';
+import { readBearerToken } from '@portcullis/core/adapter';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hostileString } from './arbitraries.js';

@@ -1,11 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import {
-  AuthError,
-  type AuthErrorCode,
-  createChallenge,
-  formatBearerChallenge,
-  parseBearerChallenge,
-} from '@portcullis/core';
+import { AuthError, type AuthErrorCode } from '@portcullis/core';
+import { createChallenge, formatBearerChallenge } from '@portcullis/core/adapter';
+import { parseBearerChallenge } from '@portcullis/core/client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hostileString } from './arbitraries.js';

@@ -1,4 +1,4 @@
-import { decodeHeaderValue } from '@portcullis/core';
+import { decodeHeaderValue } from '@portcullis/core/adapter';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hostileString } from './arbitraries.js';

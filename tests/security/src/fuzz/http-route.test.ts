@@ -1,12 +1,11 @@
+import { createRegistry, defineTool } from '@portcullis/core';
 import {
-  createRegistry,
   decodeHeaderValue,
-  defineTool,
   type McpRequestHeaders,
   modernProtocolVersions,
   routeHttpPost,
   targetFromHeaders,
-} from '@portcullis/core';
+} from '@portcullis/core/adapter';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anyId, hostileString } from './arbitraries.js';

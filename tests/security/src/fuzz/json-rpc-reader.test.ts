@@ -1,4 +1,4 @@
-import { classifyMessage, readMessage } from '@portcullis/core';
+import { classifyMessage, readMessage } from '@portcullis/core/adapter';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anyId, hostileString } from './arbitraries.js';
