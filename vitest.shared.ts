@@ -15,6 +15,8 @@ export function testProject(
       name,
       include: options.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: options.testTimeout ?? 20_000,
+      // Hooks start servers and child processes: on a loaded machine they need as long as tests.
+      hookTimeout: options.testTimeout ?? 20_000,
       ...(options.bench && { benchmark: { include: ['bench/**/*.bench.ts'] } }),
     },
   });

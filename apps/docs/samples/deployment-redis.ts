@@ -4,14 +4,7 @@ import {
   createRegistry,
   type PortcullisOptions,
 } from '@portcullis/core';
-import {
-  connectRedis,
-  createRedisEventStore,
-  createRedisIntrospectionCache,
-  createRedisRateLimiter,
-  createRedisResourceUpdates,
-  createRedisSessionRecords,
-} from '@portcullis/redis';
+import { connectRedisSharedState } from '@portcullis/redis';
 import { createStreamableHttpHandler } from '@portcullis/streamable-http';
 
 const resource = 'https://files.example.com/mcp';
@@ -32,22 +25,26 @@ const introspection = {
 
 export async function serve() {
   // #region shared
-  const redis = await connectRedis(process.env.REDIS_URL!); // fail-fast client options
+  // Every shared piece on one fail-fast connection: none can be left per instance by mistake.
+  const shared = await connectRedisSharedState(process.env.REDIS_URL!, {
+    rateLimit: { limit: 600, windowMs: 60_000 },
+  });
   const portcullis = createPortcullis({
     ...options, // resource, server, registry, authorizationServers
     verifier: createIntrospectionVerifier({
       ...introspection, // issuer, clientId, clientSecret, audience
       cacheSeconds: 30,
-      cacheStore: createRedisIntrospectionCache({ redis }),
+      cacheStore: shared.introspectionCache,
     }),
     cache: false,
-    rateLimiter: createRedisRateLimiter({ redis, limit: 600, windowMs: 60_000 }),
-    resourceUpdates: createRedisResourceUpdates({ redis }),
+    rateLimiter: shared.rateLimiter,
+    resourceUpdates: shared.resourceUpdates,
+    dpop: { mode: 'optional', replayCache: shared.replayCache }, // each proof once, fleet-wide
     requestStateKey: process.env.MCP_STATE_KEY,
   });
   const handler = createStreamableHttpHandler(portcullis, {
-    sessions: { records: createRedisSessionRecords({ redis }) }, // only for 2025 clients that need sessions
-    eventStore: createRedisEventStore({ redis }),
+    sessions: { records: shared.sessionRecords }, // only for 2025 clients that need sessions
+    eventStore: shared.eventStore,
   });
   // #endregion shared
   return handler;

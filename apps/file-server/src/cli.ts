@@ -2,6 +2,7 @@
 import { runStdioServer } from '@portcullis/stdio';
 import { pino } from 'pino';
 import { formatBanner } from './banner.js';
+import { openInstanceState } from './instance-state.js';
 import { helpText, parseOptions } from './options.js';
 import { prepareRoot } from './prepare-root.js';
 import {
@@ -44,7 +45,9 @@ async function main(): Promise<void> {
       const root = await prepareRoot(options.root, logCleanUp(logger));
       const trust = await resolveTrust(options);
       const resource = options.resource ?? `http://${options.host}:${options.port}/mcp`;
-      await runStdioServer(createFilePortcullis(root, resource, trust, options, logger));
+      // One process per client: its state stays in the process, whatever --redis says.
+      const state = await openInstanceState({ ...options, redis: undefined });
+      await runStdioServer(createFilePortcullis(root, resource, trust, options, logger, state));
     } catch (error) {
       fail((error as Error).message);
     }

@@ -1,5 +1,6 @@
 import { defineResourceTemplate, type ResourceTemplateDefinition } from '@portcullis/core';
 import type { createFileTools } from './file-tools.js';
+import { displayPath, parsePath } from './safe-path.js';
 
 type FileTools = ReturnType<typeof createFileTools>;
 
@@ -33,7 +34,11 @@ export function createFileResources(tools: FileTools): ResourceTemplateDefinitio
   ];
 }
 
-/** `tools` with `write_file` announcing each replaced file as a resource update. */
+/**
+ * `tools` with `write_file` announcing each replaced file as a resource update, under its
+ * canonical URI: `./notes/../secret.txt` is announced as `file:///secret.txt`, the URI a
+ * listener names.
+ */
 export function announceWrites(tools: FileTools, notify: (uri: string) => void): FileTools {
   return tools.map((tool) => {
     if (tool.name !== 'write_file') return tool;
@@ -42,7 +47,7 @@ export function announceWrites(tools: FileTools, notify: (uri: string) => void):
       ...tool,
       handler: async (args: { path: string }, context: unknown) => {
         const result = await handler(args, context);
-        notify(fileUri(args.path));
+        notify(fileUri(displayPath(parsePath(args.path))));
         return result;
       },
     };

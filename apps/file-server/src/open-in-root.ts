@@ -26,12 +26,26 @@ interface Goal {
   missing: string;
   /** The message when the last name is not a folder (folders only). */
   notFolder?: string;
+  /**
+   * Called each time the walk has opened a folder (its names from the root), before it looks
+   * up the next name: the moment a concurrent rename can strike, which tests use to make that
+   * race happen when they choose instead of by chance.
+   */
+  onFolderOpened?: (walked: readonly string[]) => void | Promise<void>;
 }
 
 const isInside = (root: string, candidate: string) =>
   candidate === root || candidate.startsWith(`${root}/`);
 
 const codeOf = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
+/**
+ * Whether `name` names one entry of a folder and nothing else: not empty, not `.` or `..`, no
+ * `/` or NUL. Looked up under `/proc/self/fd/N/`, anything else would let the kernel walk on
+ * (`..` leaves the folder), so the walk refuses it whatever its caller checked.
+ */
+const isPlainName = (name: string) =>
+  name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
 
 /** Where a link found after `walked` leads, as names from the root; refuses leaving the root. */
 function linkTarget(root: string, walked: string[], target: string, path: string): string[] {
@@ -73,7 +87,10 @@ function assertReadable(info: Stats, path: string): void {
  * already passed can redirect the walk. Links are read and resolved here, never by the kernel,
  * and must stay inside the root; the walk then restarts from the root. A file is opened with
  * `O_NOFOLLOW | O_NONBLOCK` only after `lstat` found a regular file, and checked again with
- * `fstat`. Finally the descriptor's real location must be inside the root.
+ * `fstat`. Finally the descriptor's real location must be inside the root. Every name must be
+ * a plain name (no `.`, `..` or `/`, whatever the caller folded), and a missing folder is
+ * created only once the folder it goes in is proven still inside the root: nothing is ever
+ * created outside, even by a walk whose folder was moved out under it.
  */
 export async function openInRoot(
   root: string,
@@ -98,6 +115,7 @@ export async function openInRoot(
     while (pending.length > 0) {
       const name = pending.shift()!;
       const last = pending.length === 0;
+      if (!isPlainName(name)) throw new FileAccessError(`${path} is outside the served folder`);
       if (TEMPORARY_FILE.test(name)) throw new FileAccessError(`${path} does not exist`);
       const entry = fdPath(folder, name);
       const info = await lstat(entry).catch((error: unknown) => {
@@ -108,6 +126,8 @@ export async function openInRoot(
         if (!goal.create) throw new FileAccessError(goal.missing);
         if (created === name) step();
         created = name;
+        // Nothing is created where the root no longer leads: the folder may have been moved.
+        await assertStillInside(root, folder, path);
         await mkdir(entry).catch((error: unknown) => {
           if (codeOf(error) !== 'EEXIST') throw error;
         });
@@ -172,6 +192,7 @@ export async function openInRoot(
       folder = next;
       walked.push(name);
       created = undefined;
+      await goal.onFolderOpened?.(walked);
     }
     if (goal.kind === 'file') throw new FileAccessError(`${path} is a folder; use list_files`);
     await assertStillInside(root, folder, path);

@@ -20,7 +20,7 @@ export interface FileServerOptions {
   allowInsecureHttp: boolean;
   /** Requests per minute one identity may make, on every transport together; `undefined`: no limit. */
   rateLimitPerMinute: number | undefined;
-  /** Redis shared by every instance behind a load balancer (limits, updates, sessions, caches). */
+  /** Redis shared by every instance behind a load balancer: all of their shared state, never a part. */
   redis?: string;
   /** Stateful 2025-era sessions (`Mcp-Session-Id`) instead of stateless answers. */
   sessions: boolean;
@@ -109,7 +109,7 @@ const FLAGS = {
   redis: {
     type: 'string',
     env: 'FILE_SERVER_REDIS',
-    help: 'a Redis URL shared by every instance behind a load balancer: rate limit in total, resource updates, session records and events, introspection cache',
+    help: 'a Redis URL shared by every instance behind a load balancer: all their shared state on it (rate limit in total, DPoP proof ids, resource updates, session records and events, introspection cache)',
   },
   sessions: {
     type: 'boolean',

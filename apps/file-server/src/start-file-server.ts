@@ -6,22 +6,12 @@ import {
   casdoorScopeImplications,
   createIntrospectionVerifier,
   createJwtVerifier,
-  createMemoryRateLimiter,
   createPortcullis,
   createRegistry,
   createScopePolicy,
   type Portcullis,
 } from '@portcullis/core';
 import { isLoopbackHostname } from '@portcullis/core/adapter';
-import {
-  connectRedis,
-  createRedisEventStore,
-  createRedisIntrospectionCache,
-  createRedisRateLimiter,
-  createRedisResourceUpdates,
-  createRedisSessionRecords,
-  type RedisResourceUpdates,
-} from '@portcullis/redis';
 import { type RunningHttpServer, startHttpServer } from '@portcullis/streamable-http';
 import { attachWebSocketServer, type WebSocketEndpoint } from '@portcullis/websocket';
 import type { Logger } from 'pino';
@@ -32,6 +22,7 @@ import {
 } from './embedded-authorization-server.js';
 import { announceWrites, createFileResources } from './file-resources.js';
 import { createFileTools, type FileToolLimits } from './file-tools.js';
+import { type InstanceState, openInstanceState } from './instance-state.js';
 import type { FileServerOptions } from './options.js';
 import { prepareRoot } from './prepare-root.js';
 import { probeIssuer } from './probe-issuer.js';
@@ -109,29 +100,18 @@ export function logCleanUp(logger: Logger) {
   };
 }
 
-/** What instances behind one load balancer share (`--redis`). */
-export interface SharedState {
-  redis: Awaited<ReturnType<typeof connectRedis>>;
-  resourceUpdates: RedisResourceUpdates;
-}
-
-/** Connects to the Redis of `--redis` and subscribes to the shared resource updates. */
-export async function connectSharedState(url: string): Promise<SharedState> {
-  const redis = await connectRedis(url);
-  const resourceUpdates = createRedisResourceUpdates({ redis });
-  await resourceUpdates.ready;
-  return { redis, resourceUpdates };
-}
-
-/** Builds the protected server for a resource URL: file tools under their scopes, the trusted issuer. */
+/**
+ * Builds the protected server for a resource URL: file tools under their scopes, the trusted
+ * issuer, and every piece of state (limits, DPoP proof ids, updates, caches) from `state`.
+ */
 export function createFilePortcullis(
   root: string,
   resource: string,
   trust: Trust,
   options: FileServerOptions,
   logger: Logger,
+  state: InstanceState,
   limits = DEFAULT_LIMITS,
-  shared?: SharedState,
 ): Portcullis {
   const audience = options.audiences.length > 0 ? options.audiences : [resource];
   const tools = announceWrites(createFileTools(root, limits), (uri) =>
@@ -153,7 +133,7 @@ export function createFilePortcullis(
           ...options.introspection,
           audience,
           cacheSeconds: options.introspectionCacheSeconds,
-          cacheStore: shared && createRedisIntrospectionCache({ redis: shared.redis }),
+          cacheStore: state.introspectionCache,
         })
       : createJwtVerifier({
           issuers: [{ issuer: trust.issuer, jwksUri: trust.jwksUri }],
@@ -163,18 +143,9 @@ export function createFilePortcullis(
     // Introspection has its own cache, bounded by --introspection-cache: revocation within it.
     cache: options.introspection ? false : undefined,
     authorizationServers: [trust.issuer],
-    rateLimiter:
-      options.rateLimitPerMinute === undefined
-        ? undefined
-        : shared
-          ? createRedisRateLimiter({
-              redis: shared.redis,
-              limit: options.rateLimitPerMinute,
-              windowMs: 60_000,
-            })
-          : createMemoryRateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000 }),
-    resourceUpdates: shared?.resourceUpdates,
-    dpop: { mode: options.dpop },
+    rateLimiter: state.rateLimiter,
+    resourceUpdates: state.resourceUpdates,
+    dpop: { mode: options.dpop, replayCache: state.replayCache },
     audit: (event) => logger.info({ audit: event }, event.type),
     logger: {
       debug: (fields, message) => logger.debug(fields, message),
@@ -250,16 +221,16 @@ export async function startFileServer(
   }
   const root = await prepareRoot(options.root, logCleanUp(logger));
   const trust = await resolveTrust(options);
-  let shared: SharedState | undefined;
+  const state = await openInstanceState(options).catch(async (error: unknown) => {
+    await trust.embedded?.close();
+    throw error;
+  });
   let http: RunningHttpServer;
   try {
-    shared = options.redis ? await connectSharedState(options.redis) : undefined;
     http = await startHttpServer({
       ...(options.sessions && {
-        sessions: {
-          records: shared && createRedisSessionRecords({ redis: shared.redis }),
-        },
-        eventStore: shared && createRedisEventStore({ redis: shared.redis }),
+        sessions: { records: state.sessionRecords },
+        eventStore: state.eventStore,
       }),
       host: options.host,
       port: options.port,
@@ -274,14 +245,12 @@ export async function startFileServer(
           trust,
           options,
           logger,
-          DEFAULT_LIMITS,
-          shared,
+          state,
         );
       },
     });
   } catch (error) {
-    await shared?.resourceUpdates.close();
-    shared?.redis.disconnect();
+    await state.close();
     await trust.embedded?.close();
     throw portInUse(error, options);
   }
@@ -304,8 +273,7 @@ export async function startFileServer(
     async close() {
       await websocket.close({ deadlineMs: 5000 });
       await http.close({ deadlineMs: 5000 });
-      await shared?.resourceUpdates.close();
-      shared?.redis.disconnect();
+      await state.close();
       await trust.embedded?.close();
     },
   };

@@ -48,6 +48,26 @@ export interface SessionMismatchEvent {
 }
 
 /**
+ * One `subscriptions/listen` request: how many resource URIs it named and what became of
+ * them. One record per request, however many URIs it names (never one per URI).
+ */
+export interface ListenDecisionEvent {
+  type: 'listen_opened';
+  issuer: string | undefined;
+  subject: string | undefined;
+  clientId: string | undefined;
+  /** Resource URIs the request named. */
+  requested: number;
+  /** Acknowledged: they name a resource the caller may read. */
+  acknowledged: number;
+  /** Left out: they name a resource the caller lacks the scopes to read. */
+  denied: number;
+  /** Left out: they name no resource. */
+  unknown: number;
+  transport?: string;
+}
+
+/**
  * Every security decision Portcullis makes. Events carry identities, never tokens, and never
  * tool arguments.
  */
@@ -55,7 +75,8 @@ export type AuditEvent =
   | AuthenticationFailedEvent
   | AccessDecisionEvent
   | RateLimitedEvent
-  | SessionMismatchEvent;
+  | SessionMismatchEvent
+  | ListenDecisionEvent;
 
 /** Receives audit events; must not throw (errors are swallowed so auditing never breaks a call). */
 export type AuditSink = (event: AuditEvent) => void;

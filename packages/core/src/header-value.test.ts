@@ -34,7 +34,7 @@ describe('SEP-2243 header values', () => {
       paramHeaderMismatch(
         declared,
         args,
-        headers({ 'mcp-param-region': 'eu', 'mcp-param-max': '42.0' }),
+        headers({ 'mcp-param-region': 'eu', 'mcp-param-max': '42' }),
       ),
     ).toBeUndefined();
     expect(paramHeaderMismatch(declared, args, headers({ 'mcp-param-max': '42' }))).toMatch(
@@ -48,6 +48,26 @@ describe('SEP-2243 header values', () => {
       ),
     ).toMatch(/does not match/);
     expect(paramHeaderMismatch(declared, {}, headers({}))).toBeUndefined();
+  });
+
+  it('accepts integers only in canonical decimal form', () => {
+    const declared = paramHeadersOf('t', {
+      type: 'object',
+      properties: { n: { type: 'integer', 'x-mcp-header': 'N' } },
+    });
+    const check = (n: number, header: string) =>
+      paramHeaderMismatch(declared, { n }, (name) => (name === 'mcp-param-n' ? header : undefined));
+    for (const [n, header] of [
+      [10, '10'],
+      [-3, '-3'],
+      [0, '0'],
+      [-0, '0'],
+    ] as const)
+      expect(check(n, header), header).toBeUndefined();
+    // HTTP strips whitespace around a header value (RFC 9110 §5.5); Base64 keeps " 10" whole.
+    const spaced = `=?base64?${Buffer.from(' 10').toString('base64')}?=`;
+    for (const header of ['0x0A', '1e1', '+10', '010', spaced, '10.0', '0b1010', '', '-0'])
+      expect(check(header === '-0' ? 0 : 10, header), header).toMatch(/does not match/);
   });
 
   it('refuses declarations a client would reject', () => {

@@ -1,6 +1,7 @@
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { isPlainLegacyRequest } from './http-route.js';
+import { isPlainLegacyRequest, routeHttpPost } from './http-route.js';
+import { createRegistry } from './registry.js';
 
 const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: {} } };
 const envelope = {
@@ -62,5 +63,37 @@ describe('isPlainLegacyRequest', () => {
     expect(isPlainLegacyRequest({ ...call, id: null }, undefined)).toBe(false);
     expect(isPlainLegacyRequest({ ...call, extra: 1 }, undefined)).toBe(false);
     expect(isPlainLegacyRequest([call], undefined)).toBe(false);
+  });
+});
+
+describe('routeHttpPost', () => {
+  const registry = createRegistry({});
+  const headers = (protocolVersion: string | undefined) => ({
+    protocolVersion,
+    method: undefined,
+    name: undefined,
+    get: () => undefined,
+  });
+
+  it('refuses a response-shaped body sent as 2026-07-28 with -32600, naming what it is', () => {
+    for (const body of [
+      { jsonrpc: '2.0', id: 4, result: { content: [] } },
+      { jsonrpc: '2.0', id: 4, error: { code: -1, message: 'm' } },
+      [{ jsonrpc: '2.0', id: 4, result: {} }],
+    ])
+      expect(routeHttpPost(body, headers('2026-07-28'), registry), JSON.stringify(body)).toEqual({
+        kind: 'reject',
+        status: 400,
+        id: Array.isArray(body) ? null : 4,
+        code: -32600,
+        message:
+          'Invalid Request: the body is a JSON-RPC response, not a request (2026-07-28 servers send no requests to answer)',
+      });
+  });
+
+  it('leaves a 2025 client its answers to server requests', () => {
+    const answer = { jsonrpc: '2.0', id: 'a', result: {} };
+    expect(routeHttpPost(answer, headers('2025-11-25'), registry)).toEqual({ kind: 'legacy' });
+    expect(routeHttpPost(answer, headers(undefined), registry)).toEqual({ kind: 'legacy' });
   });
 });

@@ -71,6 +71,12 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 
+/** A JSON-RPC response (`result` or `error`, no `method`), or a batch of only those. */
+const isResponseShaped = (body: unknown): boolean =>
+  Array.isArray(body)
+    ? body.length > 0 && body.every(isResponseShaped)
+    : isPlainObject(body) && !('method' in body) && ('result' in body || 'error' in body);
+
 /**
  * Whether the SDK's `classifyInboundRequest` would call this POST `legacy` without anything
  * more to check: a well-formed JSON-RPC request (the SDK's strict request shape) whose params
@@ -105,6 +111,14 @@ export function routeHttpPost(
   registry: Registry,
 ): HttpRoute {
   if (isPlainLegacyRequest(body, headers.protocolVersion)) return { kind: 'legacy' };
+  if (isResponseShaped(body) && modernProtocolVersions.includes(headers.protocolVersion ?? ''))
+    return {
+      kind: 'reject',
+      status: 400,
+      id: idOf(body),
+      code: JsonRpcErrorCode.InvalidRequest,
+      message: `Invalid Request: the body is a JSON-RPC response, not a request (${headers.protocolVersion} servers send no requests to answer)`,
+    };
   const outcome = classifyInboundRequest({
     httpMethod: 'POST',
     protocolVersionHeader: headers.protocolVersion,

@@ -14,6 +14,7 @@ export type {
   AuditSink,
   AuditTargetKind,
   AuthenticationFailedEvent,
+  ListenDecisionEvent,
   RateLimitedEvent,
   SessionMismatchEvent,
 } from './audit.js';
@@ -26,6 +27,7 @@ export {
 } from './auth-error.js';
 export type { AuthInfo } from './auth-info.js';
 export { identityKey } from './auth-info.js';
+export type { CacheHintOptions } from './cache-hints.js';
 export { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 export {
   CASDOOR_BUILTIN_KEY_THUMBPRINT,
@@ -33,6 +35,22 @@ export {
   casdoorScopeImplications,
 } from './casdoor.js';
 export { clientSecretBasic } from './client-secret-basic.js';
+export {
+  type AuthOf,
+  type Completer,
+  definePrompt,
+  defineResource,
+  defineResourceTemplate,
+  defineTool,
+  type InputObject,
+  type PromptDefinition,
+  type RequireAuthOption,
+  type ResourceDefinition,
+  type ResourceTemplateDefinition,
+  type ToolDefinition,
+  type ToolInputSchema,
+  type ToolInputShape,
+} from './definitions.js';
 export { createDpopNonces, type DpopNonceOptions, type DpopNonces } from './dpop-nonce.js';
 export { DEFAULT_DPOP_ALGORITHMS, type DpopMode, type DpopOptions } from './dpop-policy.js';
 export {
@@ -82,29 +100,15 @@ export {
 } from './rate-limiter.js';
 export {
   type ArgumentCheck,
-  type AuthOf,
-  type Completer,
   createRegistry,
-  definePrompt,
-  defineResource,
-  defineResourceTemplate,
-  defineTool,
-  type InputObject,
   insufficientScopeData,
-  type PromptDefinition,
   type RegisteredEntry,
   type RegisteredTemplate,
   type Registry,
   type RegistryOptions,
-  type RequireAuthOption,
   type ResolvedResource,
-  type ResourceDefinition,
-  type ResourceTemplateDefinition,
   type ScopeDenial,
   type TargetedRequest,
-  type ToolDefinition,
-  type ToolInputSchema,
-  type ToolInputShape,
   type ToolListing,
 } from './registry.js';
 export {
@@ -114,7 +118,9 @@ export {
   type SelectedKey,
   type VerificationKey,
 } from './remote-key-set.js';
+export type { SubscriptionLimitOptions } from './resource-subscriptions.js';
 export { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
+export { MAX_RESOURCE_URI_LENGTH } from './resource-uri.js';
 export {
   createScopePolicy,
   parseScopeValue,
@@ -123,7 +129,6 @@ export {
   type ScopePolicyOptions,
 } from './scope-policy.js';
 export type {
-  CacheHintOptions,
   McpServer,
   ServerContext,
   ServerFactory,

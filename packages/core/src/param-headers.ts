@@ -50,7 +50,10 @@ export function paramHeadersOf(toolName: string, inputSchema: unknown): ParamHea
 /**
  * Why the `Mcp-Param-*` headers of a `tools/call` disagree with its arguments, or `undefined`
  * when they agree: a value in the body needs its header, and the header (decoded) must equal
- * it; a header without a value in the body is ignored, as for any unknown header.
+ * it; a header without a value in the body is ignored, as for any unknown header. An integer
+ * must be written in canonical decimal (`10`, `-3`, `0`: what `String(value)` gives, as the
+ * SDK's client sends it): `0x0A`, `1e1`, `+10`, `010`, ` 10` or `10.0` are refused, since a
+ * gateway routing on the header may read them otherwise than the server reads the body.
  */
 export function paramHeaderMismatch(
   declarations: readonly ParamHeader[],
@@ -68,7 +71,7 @@ export function paramHeaderMismatch(
     if (!decoded.ok) return `the ${header} header ${decoded.reason}`;
     const matches =
       type === 'integer'
-        ? decoded.value !== '' && Number(decoded.value) === value
+        ? Number.isSafeInteger(value) && decoded.value === String(value)
         : type === 'boolean'
           ? decoded.value === String(value)
           : decoded.value === value;

@@ -3,9 +3,11 @@ import { createAdmission } from './admission/create-admission.js';
 import type { AuditSink } from './audit.js';
 import type { AuthError } from './auth-error.js';
 import type { AuthInfo } from './auth-info.js';
+import type { CacheHintOptions } from './cache-hints.js';
 import { type CachingVerifierOptions, createCachingVerifier } from './caching-verifier.js';
 import { type Challenge, createChallenge, type JsonRpcId } from './challenge.js';
 import { createDpopPolicy, type DpopMode, type DpopOptions } from './dpop-policy.js';
+import type { ReplayCache } from './dpop-replay-cache.js';
 import { createStderrLogger, type Logger } from './logger.js';
 import {
   canonicalResource,
@@ -15,12 +17,10 @@ import {
 } from './protected-resource-metadata.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Registry, TargetedRequest } from './registry.js';
+import type { SubscriptionLimitOptions } from './resource-subscriptions.js';
 import { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
-import {
-  type CacheHintOptions,
-  createServerFactory,
-  type ServerFactory,
-} from './server-factory.js';
+import { canonicalResourceUri } from './resource-uri.js';
+import { createServerFactory, type ServerFactory } from './server-factory.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Options for {@link createPortcullis}. */
@@ -56,6 +56,14 @@ export interface PortcullisOptions {
    * same key, or a multi round-trip request fails when its retry reaches another instance.
    */
   requestStateKey?: Uint8Array | string;
+  /**
+   * Remembers each `requestState` once used, so a sealed state is accepted once. Default in
+   * this process; behind a load balancer, one every instance shares (`createRedisReplayCache`
+   * of `@portcullis/redis`, with its own key prefix), or a state can be used once per instance.
+   */
+  requestStateReplayCache?: ReplayCache;
+  /** Bounds per identity on resource subscriptions and `subscriptions/listen` streams. */
+  subscriptionLimits?: SubscriptionLimitOptions;
   /** `ttlMs` and `cacheScope` of cacheable 2026-07-28 results; lists are `private` when auth is on. */
   cacheHints?: CacheHintOptions;
   resourceName?: string;
@@ -123,7 +131,11 @@ export interface Portcullis {
   challenge(error: AuthError, requestId?: JsonRpcId): Challenge;
   /** Records an audit event; never throws. */
   audit: AuditSink;
-  /** Tells every session subscribed to `uri` that the resource changed. */
+  /**
+   * Tells every session and listen stream subscribed to `uri` that the resource changed. The
+   * URI is announced in its canonical form (`file:///./a.txt` as `file:///a.txt`), the form
+   * subscriptions are kept in.
+   */
   notifyResourceUpdated(uri: string): void;
 }
 
@@ -199,6 +211,8 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       logger,
       resourceUpdates,
       requestStateKey: options.requestStateKey,
+      requestStateReplayCache: options.requestStateReplayCache,
+      subscriptionLimits: options.subscriptionLimits,
       cacheHints: options.cacheHints,
     }),
     dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },
@@ -228,6 +242,6 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         dpop: dpop && { algorithms: dpop.algorithms, required: dpop.mode === 'required' },
       }),
     audit,
-    notifyResourceUpdated: (uri) => resourceUpdates.notify(uri),
+    notifyResourceUpdated: (uri) => resourceUpdates.notify(canonicalResourceUri(uri)),
   };
 }

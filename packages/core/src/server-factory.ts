@@ -1,26 +1,40 @@
 import { randomBytes } from 'node:crypto';
 import {
-  createRequestStateCodec,
   ProtocolErrorCode,
   type ServerContext as SdkServerContext,
   Server,
 } from '@modelcontextprotocol/server';
 import type { AuditSink, AuditTargetKind } from './audit.js';
-import { type AuthInfo, identityKey } from './auth-info.js';
+import type { AuthInfo } from './auth-info.js';
+import { type CacheHintOptions, cacheHintsOf } from './cache-hints.js';
 import { UNAUTHORIZED_ERROR_CODE } from './challenge.js';
-import type { HandlerContext, TransportKind } from './handler-context.js';
+import { createMemoryReplayCache, type ReplayCache } from './dpop-replay-cache.js';
+import type { TransportKind } from './handler-context.js';
+import { createHandlerContextOf } from './handler-context-of.js';
 import { JsonRpcError } from './json-rpc-error.js';
 import type { Logger } from './logger.js';
-import type { ClientCapabilities, InputRequiredResult } from './mcp-types.js';
 import { supportedProtocolVersions } from './protocol-versions.js';
 import type { Registry } from './registry.js';
+import { createRequestStates } from './request-state.js';
+import {
+  createSubscriptionQuotas,
+  registerSubscriptionHandlers,
+  type SubscriptionLimitOptions,
+} from './resource-subscriptions.js';
 import type { ResourceUpdates } from './resource-updates.js';
+import { checkResourceUri } from './resource-uri.js';
 
 /** What a transport knows when it asks for a server instance. */
 export interface ServerContext {
   /** The identity that opened the session or connection; per-request auth takes precedence. */
   auth: AuthInfo | undefined;
   transport: TransportKind;
+  /**
+   * Whether the server serves many callers without a session (stateless HTTP): it then keeps
+   * no state between requests and offers no 2025-era `resources/subscribe`, as it has no
+   * session to deliver an update to. Default `false`: a session or connection of its own.
+   */
+  shared?: boolean;
 }
 
 /** An MCP server instance, ready to be connected to one transport (either era). */
@@ -28,14 +42,6 @@ export type McpServer = Server;
 
 /** The one factory every transport uses: `(ctx: { auth, transport }) => server`. */
 export type ServerFactory = (context: ServerContext) => McpServer;
-
-/** Cache hints of 2026-07-28 results (`ttlMs`, `cacheScope`). */
-export interface CacheHintOptions {
-  /** How long clients may reuse `tools/list`, `prompts/list`, `resources/list` and templates. Default 5 minutes. */
-  listTtlMs?: number;
-  /** How long clients may reuse `resources/read` results. Default 0: read again. */
-  readTtlMs?: number;
-}
 
 /** Options for {@link createServerFactory}. */
 export interface ServerFactoryOptions {
@@ -61,12 +67,17 @@ export interface ServerFactoryOptions {
   requestStateKey?: Uint8Array | string;
   /** Seconds a sealed `requestState` stays valid. Default 600. */
   requestStateTtlSeconds?: number;
+  /**
+   * Remembers each `requestState` once used, so it is accepted once. Default in this process
+   * (100,000 states); behind a load balancer, one shared by every instance (Redis).
+   */
+  requestStateReplayCache?: ReplayCache;
+  /** Bounds on subscriptions and listen streams per identity. */
+  subscriptionLimits?: SubscriptionLimitOptions;
   cacheHints?: CacheHintOptions;
 }
 
 type Handler = (request: never, ctx: SdkServerContext) => unknown;
-
-const NO_RESULT_STATE = Symbol('no request state');
 
 /** The outcome of an allowed call when there is no audit sink: nothing to build or record. */
 const notAudited = (_failed: boolean) => {};
@@ -100,25 +111,19 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     }
   }
   const hasResources = registry.resources.size > 0 || registry.resourceTemplates.size > 0;
-  const capabilities = {
+  const capabilitiesOf = (subscribe: boolean) => ({
     ...(registry.tools.size > 0 && { tools: { listChanged: false } }),
-    ...(hasResources && { resources: { subscribe: true, listChanged: false } }),
+    ...(hasResources && { resources: { subscribe, listChanged: false } }),
     ...(registry.prompts.size > 0 && { prompts: { listChanged: false } }),
     ...(registry.hasCompletions && { completions: {} }),
     logging: {},
-  };
-  // A list filtered by the caller's scopes must never be served from a shared cache.
-  const listScope = requireAuth ? ('private' as const) : ('public' as const);
-  const listHint = { ttlMs: options.cacheHints?.listTtlMs ?? 300_000, cacheScope: listScope };
-  const cacheHints = {
-    'tools/list': listHint,
-    'prompts/list': listHint,
-    'resources/list': listHint,
-    'resources/templates/list': listHint,
-    'resources/read': { ttlMs: options.cacheHints?.readTtlMs ?? 0, cacheScope: listScope },
-    'server/discover': { ttlMs: listHint.ttlMs, cacheScope: 'public' as const },
-  };
+  });
+  const ownCapabilities = capabilitiesOf(true);
+  const sharedCapabilities = capabilitiesOf(false);
+  const cacheHints = cacheHintsOf(options.cacheHints, requireAuth);
   const requestStateKey = options.requestStateKey ?? randomBytes(32);
+  const requestStateReplayCache = options.requestStateReplayCache ?? createMemoryReplayCache();
+  const quotas = createSubscriptionQuotas(options.subscriptionLimits);
 
   const audit: AuditSink = (event) => {
     try {
@@ -128,27 +133,24 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     }
   };
 
-  return ({ auth: sessionAuth, transport }) => {
+  return ({ auth: sessionAuth, transport, shared = false }) => {
     const authOf = (ctx: SdkServerContext) =>
       (ctx.http?.authInfo as AuthInfo | undefined) ?? sessionAuth;
-    // Sealed state is bound to the method and the caller: it cannot be replayed by another.
-    const requestStates = createRequestStateCodec({
+    // Sealed state is bound to the method, the caller and the target, and used once.
+    const requestStates = createRequestStates({
       key: requestStateKey,
       ttlSeconds: options.requestStateTtlSeconds ?? 600,
-      bind: (ctx) => {
-        const auth = authOf(ctx);
-        return `${ctx.mcpReq.method}\0${auth ? identityKey(auth) : ''}`;
-      },
+      replayCache: requestStateReplayCache,
+      authOf,
     });
     const server = new Server(options.info, {
-      capabilities,
+      capabilities: shared ? sharedCapabilities : ownCapabilities,
       supportedProtocolVersions: [...supportedProtocolVersions],
       cacheHints,
       requestState: { verify: (state, ctx) => requestStates.verify(state, ctx) },
       ...(options.instructions && { instructions: options.instructions }),
     });
     server.onerror = (error) => logger.debug({ err: error.message }, 'mcp server error');
-    const subscriptions = new Set<string>();
     const on = (method: string, handler: Handler) =>
       (server.setRequestHandler as unknown as (method: string, handler: Handler) => void)(
         method,
@@ -168,56 +170,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     const visible = (required: readonly string[], auth: AuthInfo | undefined) =>
       auth === undefined ? !requireAuth : registry.allows(required, auth);
 
-    const contextOf = (ctx: SdkServerContext, auth: AuthInfo | undefined): HandlerContext => {
-      const request = ctx.mcpReq;
-      const envelope = request.envelope as
-        | { 'io.modelcontextprotocol/clientCapabilities'?: ClientCapabilities }
-        | undefined;
-      const state = request.requestState();
-      return {
-        auth,
-        signal: request.signal,
-        logger,
-        requestId: request.id,
-        sessionId: ctx.sessionId,
-        transport,
-        era: envelope ? 'modern' : 'legacy',
-        clientCapabilities: envelope
-          ? envelope['io.modelcontextprotocol/clientCapabilities']
-          : server.getClientCapabilities(),
-        inputResponses: request.inputResponses,
-        requestState: state,
-        inputRequired: async (inputRequests, value = NO_RESULT_STATE) => {
-          const result: InputRequiredResult = {
-            resultType: 'input_required',
-            ...(inputRequests && { inputRequests }),
-          };
-          if (value !== NO_RESULT_STATE) result.requestState = await requestStates.mint(value, ctx);
-          return result;
-        },
-        closeStream: ctx.http?.closeSSE,
-        sendNotification: (notification) => request.notify(notification),
-        reportProgress: async (progress, total, message) => {
-          const progressToken = request._meta?.progressToken;
-          if (progressToken === undefined) return;
-          await request.notify({
-            method: 'notifications/progress',
-            params: {
-              progressToken,
-              progress,
-              ...(total !== undefined && { total }),
-              ...(message && { message }),
-            },
-          });
-        },
-        log: (level, data, name) => request.log(level, data, name),
-        // Related to this request, so they travel on its stream: the SDK's context helpers
-        // send them unrelated, to a standalone stream the client may not have opened yet.
-        createMessage: (params) =>
-          request.requestSampling(params, { relatedRequestId: request.id }) as never,
-        elicit: (params) => request.elicitInput(params as never, { relatedRequestId: request.id }),
-      };
-    };
+    const contextOf = createHandlerContextOf({ server, logger, transport, requestStates });
 
     /** Refuses with `insufficient_scope` (and audits), or returns a function that audits the outcome. */
     const admit = (
@@ -306,8 +259,8 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
           return toolError(`Invalid arguments for tool ${name}: ${args.message}`);
         }
         try {
-          return await run(done, () =>
-            tool.definition.handler(args.data as never, contextOf(ctx, auth)),
+          return await run(done, async () =>
+            tool.definition.handler(args.data as never, await contextOf(ctx, auth, 'tool', name)),
           );
         } catch (error) {
           if (error instanceof JsonRpcError) throw error;
@@ -320,7 +273,6 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       });
     }
 
-    let stopLegacyUpdates: (() => void) | undefined;
     if (hasResources) {
       on('resources/list', (_request, ctx) => ({
         resources: listed(registry.resources.values(), callerOf(ctx)),
@@ -333,88 +285,34 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         const request = rawRequest as { method: string; params: { uri: string } };
         const auth = callerOf(ctx);
         const { uri } = request.params;
+        checkResourceUri(uri);
         const resource = registry.resolveResource(uri);
         if (!resource)
           throw new JsonRpcError(ProtocolErrorCode.ResourceNotFound, `Resource ${uri} not found`, {
             uri,
           });
         const done = admit('resource', uri, request.method, request.params, auth);
-        const context = contextOf(ctx, auth);
-        return run(done, () =>
-          resource.kind === 'fixed'
+        return run(done, async () => {
+          const context = await contextOf(ctx, auth, 'resource', uri);
+          return resource.kind === 'fixed'
             ? resource.entry.definition.read(new URL(uri), context)
-            : resource.entry.definition.read(new URL(uri), resource.variables, context),
-        );
-      });
-
-      stopLegacyUpdates = options.resourceUpdates?.listen((uri) => {
-        if (subscriptions.has(uri)) void server.sendResourceUpdated({ uri }).catch(() => undefined);
-      });
-      on('resources/subscribe', (rawRequest, ctx) => {
-        const request = rawRequest as { method: string; params: { uri: string } };
-        const auth = callerOf(ctx);
-        admit('resource', request.params.uri, request.method, request.params, auth)(false);
-        subscriptions.add(request.params.uri);
-        return {};
-      });
-      on('resources/unsubscribe', (rawRequest, ctx) => {
-        callerOf(ctx);
-        subscriptions.delete((rawRequest as { params: { uri: string } }).params.uri);
-        return {};
+            : resource.entry.definition.read(new URL(uri), resource.variables, context);
+        });
       });
     }
 
-    /**
-     * `subscriptions/listen` (2026-07-28): acknowledges the resource subscriptions the caller
-     * may read (others are left out of the acknowledgement and audited), then relays their
-     * updates until the client goes away or the server closes. The registry is fixed, so the
-     * list-changed kinds are never acknowledged.
-     */
-    const closeListeners = new Set<() => void>();
-    on('subscriptions/listen', (rawRequest, ctx) => {
-      const request = rawRequest as {
-        method: string;
-        params: { notifications?: { resourceSubscriptions?: unknown } };
-      };
-      const auth = callerOf(ctx);
-      const subscriptionId = ctx.mcpReq.id;
-      const requested = request.params.notifications?.resourceSubscriptions;
-      const uris = new Set<string>();
-      if (Array.isArray(requested)) {
-        for (const uri of requested) {
-          if (typeof uri !== 'string' || !registry.resolveResource(uri)) continue;
-          try {
-            admit('resource', uri, 'resources/read', { uri }, auth)(false);
-            uris.add(uri);
-          } catch {
-            // Refused and audited by admit: not acknowledged, never delivered.
-          }
-        }
-      }
-      const meta = { 'io.modelcontextprotocol/subscriptionId': subscriptionId };
-      return new Promise((resolve) => {
-        const stop = options.resourceUpdates?.listen((uri) => {
-          if (uris.has(uri))
-            void ctx.mcpReq
-              .notify({ method: 'notifications/resources/updated', params: { uri, _meta: meta } })
-              .catch(() => undefined);
-        });
-        const end = (graceful: boolean) => {
-          stop?.();
-          closeListeners.delete(close);
-          if (graceful) resolve({ _meta: meta });
-        };
-        const close = () => end(true);
-        closeListeners.add(close);
-        ctx.mcpReq.signal.addEventListener('abort', () => end(false), { once: true });
-        void ctx.mcpReq.notify({
-          method: 'notifications/subscriptions/acknowledged',
-          params: {
-            _meta: meta,
-            notifications: uris.size > 0 ? { resourceSubscriptions: [...uris] } : {},
-          },
-        });
-      });
+    const closeSubscriptions = registerSubscriptionHandlers({
+      server,
+      on,
+      registry,
+      quotas,
+      resourceUpdates: options.resourceUpdates,
+      shared,
+      hasResources,
+      callerOf,
+      admit,
+      audit: options.audit && audit,
+      transport,
     });
 
     if (registry.prompts.size > 0) {
@@ -441,7 +339,9 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
             `Invalid arguments for prompt ${name}: ${args.message}`,
           );
         }
-        return run(done, () => prompt.definition.get(args.data as never, contextOf(ctx, auth)));
+        return run(done, async () =>
+          prompt.definition.get(args.data as never, await contextOf(ctx, auth, 'prompt', name)),
+        );
       });
     }
 
@@ -481,10 +381,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       });
     }
 
-    server.onclose = () => {
-      stopLegacyUpdates?.();
-      for (const close of [...closeListeners]) close();
-    };
+    server.onclose = closeSubscriptions;
     return server;
   };
 }

@@ -24,9 +24,12 @@ export function createStatelessChannels(
     get(era) {
       let channel = channels.get(era);
       if (!channel) {
-        channel = createServerChannel(portcullis.createServer({ auth: undefined, transport }), {
-          ...(era === 'modern' && { era }),
-        });
+        channel = createServerChannel(
+          portcullis.createServer({ auth: undefined, transport, shared: true }),
+          {
+            ...(era === 'modern' && { era }),
+          },
+        );
         channels.set(era, channel);
       }
       return channel;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createServerChannel, type MessageSink } from '../src/adapter.js';
 import {
   type AuthInfo,
+  createMemoryReplayCache,
   createPortcullis,
   createRegistry,
   defineTool,
@@ -46,64 +47,76 @@ function request(
 
 describe('multi round-trip requests (input_required) with sealed request state', async () => {
   const runs: string[] = [];
-  const portcullis = createPortcullis({
-    resource: 'https://mcp.example.test/mcp',
-    server: { name: 's', version: '1' },
-    registry: createRegistry({
-      tools: [
-        defineTool({
-          name: 'greet',
-          description: 'Asks for a name, then greets.',
-          scopes: ['ask'],
-          handler: async (_args, context) => {
-            runs.push(`${context.era}:${JSON.stringify(context.requestState ?? null)}`);
-            const answer = context.inputResponses?.name as
-              | { action: string; content?: { name?: string } }
-              | undefined;
-            if (!answer)
-              return context.inputRequired(
-                {
-                  name: {
-                    method: 'elicitation/create',
-                    params: {
-                      message: 'Your name?',
-                      requestedSchema: {
-                        type: 'object',
-                        properties: { name: { type: 'string' } },
-                        required: ['name'],
+  const create = (extra: Partial<Parameters<typeof createPortcullis>[0]> = {}) =>
+    createPortcullis({
+      resource: 'https://mcp.example.test/mcp',
+      server: { name: 's', version: '1' },
+      registry: createRegistry({
+        tools: [
+          defineTool({
+            name: 'greet',
+            description: 'Asks for a name, then greets.',
+            scopes: ['ask'],
+            handler: async (_args, context) => {
+              runs.push(`${context.era}:${JSON.stringify(context.requestState ?? null)}`);
+              const answer = context.inputResponses?.name as
+                | { action: string; content?: { name?: string } }
+                | undefined;
+              if (!answer)
+                return context.inputRequired(
+                  {
+                    name: {
+                      method: 'elicitation/create',
+                      params: {
+                        message: 'Your name?',
+                        requestedSchema: {
+                          type: 'object',
+                          properties: { name: { type: 'string' } },
+                          required: ['name'],
+                        },
                       },
                     },
                   },
-                },
-                { step: 1 },
-              );
-            return { content: [{ type: 'text', text: `Hello, ${answer.content?.name}!` }] };
-          },
-        }),
-        defineTool({
-          name: 'ask',
-          description: 'Asks the user, then the model, with server-to-client requests (2025).',
-          scopes: ['ask'],
-          handler: async (_args, context) => {
-            const elicited = await context.elicit({
-              message: 'Your name?',
-              requestedSchema: { type: 'object', properties: { name: { type: 'string' } } },
-            });
-            const sampled = await context.createMessage({
-              messages: [{ role: 'user', content: { type: 'text', text: 'Hi' } }],
-              maxTokens: 10,
-            });
-            return {
-              content: [{ type: 'text', text: `${elicited.action}/${sampled.model}` }],
-            };
-          },
-        }),
-      ],
-    }),
-    verifier: { verify: async () => Promise.reject(new Error('not used')) },
-    authorizationServers: ['https://issuer.example'],
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
-  });
+                  { step: 1 },
+                );
+              return { content: [{ type: 'text', text: `Hello, ${answer.content?.name}!` }] };
+            },
+          }),
+          defineTool({
+            name: 'other',
+            description: 'Another tool of the same scope.',
+            scopes: ['ask'],
+            handler: async (_args, context) => {
+              runs.push(`other:${JSON.stringify(context.requestState ?? null)}`);
+              return { content: [] };
+            },
+          }),
+          defineTool({
+            name: 'ask',
+            description: 'Asks the user, then the model, with server-to-client requests (2025).',
+            scopes: ['ask'],
+            handler: async (_args, context) => {
+              const elicited = await context.elicit({
+                message: 'Your name?',
+                requestedSchema: { type: 'object', properties: { name: { type: 'string' } } },
+              });
+              const sampled = await context.createMessage({
+                messages: [{ role: 'user', content: { type: 'text', text: 'Hi' } }],
+                maxTokens: 10,
+              });
+              return {
+                content: [{ type: 'text', text: `${elicited.action}/${sampled.model}` }],
+              };
+            },
+          }),
+        ],
+      }),
+      verifier: { verify: async () => Promise.reject(new Error('not used')) },
+      authorizationServers: ['https://issuer.example'],
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      ...extra,
+    });
+  const portcullis = create();
   const modern = await createServerChannel(
     portcullis.createServer({ auth: undefined, transport: 'in-memory' }),
     { era: 'modern' },
@@ -161,6 +174,68 @@ describe('multi round-trip requests (input_required) with sealed request state',
     );
     expect(replayed.error?.code).toBe(-32602);
     expect(runs.length).toBe(before);
+  });
+
+  it('refuses state sealed for another tool, and state used once already', async () => {
+    const alice = identity('alice');
+    const answers = { name: { action: 'accept', content: { name: 'Alice' } } };
+    const state = (await request(modern, call(6), alice)).result?.requestState as string;
+    const before = runs.length;
+
+    const elsewhere = await request(
+      modern,
+      call(7, { name: 'other', inputResponses: answers, requestState: state }),
+      alice,
+    );
+    expect(elsewhere.error).toMatchObject({
+      code: -32602,
+      message: 'Invalid or expired requestState',
+      data: { detail: 'it was issued for another tool' },
+    });
+    expect(runs.length).toBe(before);
+
+    const used = await request(
+      modern,
+      call(8, { inputResponses: answers, requestState: state }),
+      alice,
+    );
+    expect(used.result).toMatchObject({ content: [{ text: 'Hello, Alice!' }] });
+    const again = await request(
+      modern,
+      call(9, { inputResponses: answers, requestState: state }),
+      alice,
+    );
+    expect(again.error).toMatchObject({
+      code: -32602,
+      data: { detail: 'it was already used' },
+    });
+    expect(runs.length).toBe(before + 1);
+  });
+
+  it('refuses state used on another instance that shares the key and the replay cache', async () => {
+    const shared = {
+      requestStateKey: 'k'.repeat(32),
+      requestStateReplayCache: createMemoryReplayCache(),
+    };
+    const [one, two] = await Promise.all(
+      [create(shared), create(shared)].map((instance) =>
+        createServerChannel(instance.createServer({ auth: undefined, transport: 'in-memory' }), {
+          era: 'modern',
+        }),
+      ),
+    );
+    const alice = identity('alice');
+    const answers = { name: { action: 'accept', content: { name: 'Alice' } } };
+    const state = (await request(one!, call(10), alice)).result?.requestState as string;
+    const retry = call(11, { inputResponses: answers, requestState: state });
+    expect((await request(two!, retry, alice)).result).toMatchObject({
+      content: [{ text: 'Hello, Alice!' }],
+    });
+    expect((await request(one!, retry, alice)).error).toMatchObject({
+      code: -32602,
+      data: { detail: 'it was already used' },
+    });
+    await Promise.all([one!.close(), two!.close()]);
   });
 
   it('serves the same handler to a 2025 client with a server-to-client elicitation', async () => {

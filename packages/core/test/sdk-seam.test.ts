@@ -57,6 +57,10 @@ function portcullis() {
   });
 }
 
+/** A channel of `era` to a fresh server of the canary's resource. */
+const channelOf = (era: 'modern' | 'legacy') =>
+  createServerChannel(portcullis().createServer({ auth: undefined, transport: 'canary' }), { era });
+
 /** Sends one request through `channel` and resolves its answer. */
 function ask(
   channel: Awaited<ReturnType<typeof createServerChannel>>,
@@ -74,11 +78,7 @@ function ask(
 
 describe('sdk-seam canary', () => {
   it('a 2026-07-28 call works through a modern server channel, with no initialize', async () => {
-    const gate = portcullis();
-    const channel = await createServerChannel(
-      gate.createServer({ auth: undefined, transport: 'canary' }),
-      { era: 'modern' },
-    );
+    const channel = await channelOf('modern');
     try {
       const discovered = await ask(channel, {
         jsonrpc: '2.0',
@@ -105,11 +105,7 @@ describe('sdk-seam canary', () => {
   });
 
   it('one modern channel keeps serving: many exchanges through the one per-request transport', async () => {
-    const gate = portcullis();
-    const channel = await createServerChannel(
-      gate.createServer({ auth: undefined, transport: 'canary' }),
-      { era: 'modern' },
-    );
+    const channel = await channelOf('modern');
     try {
       const answers = await Promise.all(
         Array.from({ length: 5 }, (_, id) =>
@@ -132,11 +128,7 @@ describe('sdk-seam canary', () => {
   });
 
   it('without the seam (a plain SDK transport), the same call gets a 2025-shaped answer', async () => {
-    const gate = portcullis();
-    const channel = await createServerChannel(
-      gate.createServer({ auth: undefined, transport: 'canary' }),
-      { era: 'legacy' },
-    );
+    const channel = await channelOf('legacy');
     try {
       const called = await ask(channel, {
         jsonrpc: '2.0',

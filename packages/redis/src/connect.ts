@@ -4,11 +4,15 @@ import { Redis, type RedisOptions } from 'ioredis';
  * Options that make a client fail fast while Redis is away instead of queueing commands:
  * every shared decision then fails closed at once, and the client keeps reconnecting in the
  * background (every 100 ms to 1 s) so the instance recovers by itself when Redis returns.
+ * A Redis that is there but does not answer (stalled, stopped, swapping) is no better: each
+ * command gives up after 2 s (`commandTimeout`), so requests get a 503 within seconds instead
+ * of hanging, and the answers Redis gives once it resumes are matched to their commands still.
  */
 export const FAIL_FAST_OPTIONS: RedisOptions = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   connectTimeout: 2_000,
+  commandTimeout: 2_000,
   retryStrategy: (attempt) => Math.min(100 * attempt, 1_000),
 };
 

@@ -1,5 +1,5 @@
 /**
- * Run Portcullis MCP servers as several instances behind a load balancer: rate limits, the introspection cache, resource updates, session records and the SSE event store shared on Redis, failing closed when Redis is away.
+ * Run Portcullis MCP servers as several instances behind a load balancer: rate limits, DPoP proof ids, the introspection cache, resource updates, session records and the SSE event store shared on Redis, failing closed (within seconds) when Redis is away or stalled.
  *
  * @packageDocumentation
  * @module @portcullis/redis
@@ -18,3 +18,8 @@ export {
   type RedisResourceUpdatesOptions,
 } from './resource-updates.js';
 export { createRedisSessionRecords, type RedisSessionRecordsOptions } from './session-records.js';
+export {
+  connectRedisSharedState,
+  type RedisSharedState,
+  type RedisSharedStateOptions,
+} from './shared-state.js';

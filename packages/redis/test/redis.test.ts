@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectRedis,
+  connectRedisSharedState,
   createRedisEventStore,
   createRedisIntrospectionCache,
   createRedisRateLimiter,
@@ -160,5 +161,52 @@ describe.skipIf(!available)('@portcullis/redis against a real redis-server', () 
     await onA.save({ ...record, id: 's-2' });
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(await onB.load('s-2')).toBeUndefined();
+  });
+
+  it('gives up on each command of a frozen Redis within the command timeout, and serves again once it resumes', async () => {
+    // The default options: a frozen Redis must not hang anything that uses them.
+    const state = await connectRedisSharedState(server.url, {
+      rateLimit: { limit: 100, windowMs: 60_000 },
+    });
+    const record = {
+      id: `frozen-${randomUUID()}`,
+      owner: '["iss","sub","client"]',
+      protocolVersion: '2025-11-25',
+      initialize: { capabilities: {} },
+    };
+    try {
+      await state.sessionRecords.save(record);
+      await server.freeze();
+      try {
+        // Alive but silent: every piece fails (closed) instead of waiting for Redis to wake.
+        const failures = await Promise.all([
+          Promise.resolve(state.replayCache.use(`jti-${randomUUID()}`, Date.now() + 60_000)).catch(
+            (error: unknown) => error,
+          ),
+          Promise.resolve(state.rateLimiter!.consume('frozen caller')).catch(
+            (error: unknown) => error,
+          ),
+          state.sessionRecords.load(record.id).catch((error: unknown) => error),
+          state.introspectionCache.get('hash').catch((error: unknown) => error),
+          state.eventStore
+            .storeEvent('s.stream', { jsonrpc: '2.0', method: 'x' })
+            .catch((error: unknown) => error),
+        ]);
+        for (const failure of failures) expect(failure).toBeInstanceOf(Error);
+        expect((failures[1] as AuthError).code).toBe('unavailable');
+        expect((failures[0] as Error).message).toBe('Command timed out');
+      } finally {
+        server.thaw();
+      }
+      // The same connection serves again, each answer matched to its own command (the late
+      // answers to the timed-out ones are not handed to later commands).
+      const jti = `jti-${randomUUID()}`;
+      expect(await state.replayCache.use(jti, Date.now() + 60_000)).toBe(true);
+      expect(await state.replayCache.use(jti, Date.now() + 60_000)).toBe(false);
+      expect(await state.sessionRecords.load(record.id)).toEqual(record);
+      expect((await state.rateLimiter!.consume('frozen caller')).allowed).toBe(true);
+    } finally {
+      await state.close();
+    }
   });
 });

@@ -5,15 +5,20 @@ import {
   createRegistry,
   defineTool,
   type RateLimiter,
+  type ToolDefinition,
 } from '@portcullis/core';
 import type { AuthorizationServer } from '@portcullis/testing';
 import { z } from 'zod';
 import { type HttpServerOptions, startHttpServer } from '../src/index.js';
 
-/** The tools every transport test serves: one per scope, a slow one and a chatty one. */
-export function testRegistry(instance = 'a') {
+/**
+ * The tools every transport test serves: one per scope, a slow one and a chatty one, and the
+ * `extra` ones a test adds.
+ */
+export function testRegistry(instance = 'a', extra: readonly ToolDefinition[] = []) {
   return createRegistry({
     tools: [
+      ...extra,
       defineTool({
         name: 'read_file',
         description: 'Read.',
@@ -67,6 +72,8 @@ export function startProtectedServer(
     clockToleranceSeconds?: number;
     /** Further accepted audiences, e.g. Casdoor client ids. */
     audiences?: string[];
+    /** Tools served besides the usual ones. */
+    tools?: readonly ToolDefinition[];
   } = {},
 ) {
   const {
@@ -76,6 +83,7 @@ export function startProtectedServer(
     resource: fixedResource,
     clockToleranceSeconds,
     audiences = [],
+    tools,
     ...httpOptions
   } = options;
   return startHttpServer({
@@ -85,7 +93,7 @@ export function startProtectedServer(
       return createPortcullis({
         resource,
         server: { name: 'test-files', version: '1.0.0' },
-        registry: testRegistry(instance),
+        registry: testRegistry(instance, tools),
         verifier: createJwtVerifier({
           issuers: [as.issuer],
           audience: [resource, ...audiences],

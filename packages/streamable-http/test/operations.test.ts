@@ -2,10 +2,10 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createMemoryRateLimiter } from '@portcullis/core';
+import { createMemoryRateLimiter, defineTool } from '@portcullis/core';
 import { type AuthorizationServer, startAuthorizationServer } from '@portcullis/testing';
 import Koa from 'koa';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initialize, post, startProtectedServer } from './fixtures.js';
 
 /** A round-robin reverse proxy in front of several instances, as a load balancer would be. */
@@ -104,30 +104,50 @@ describe('operating the Streamable HTTP endpoint', () => {
   });
 
   it('keeps answering calls in flight during a graceful shutdown, then refuses connections', async () => {
-    const server = await startProtectedServer(as);
+    // A call that runs until the test releases it: in flight for as long as the test needs,
+    // however slow the machine, and known to have started when its handler says so.
+    let enter!: () => void;
+    let release!: () => void;
+    const entered = new Promise<void>((resolve) => {
+      enter = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gate = defineTool({
+      name: 'gate',
+      description: 'Runs until released.',
+      scopes: [],
+      handler: async () => {
+        enter();
+        await released;
+        return { content: [{ type: 'text', text: 'released' }] };
+      },
+    });
+    const server = await startProtectedServer(as, { tools: [gate] });
     const token = await as.mintToken({ audience: server.url, scopes: [] });
     const auth = { authorization: `Bearer ${token}` };
     const inFlight = post(
       server.url,
-      {
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'slow', arguments: { ms: 300 } },
-      },
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'gate', arguments: {} } },
       auth,
     );
-    // Wait for the request to arrive (an event, not a guess at how long that takes under load).
-    await vi.waitFor(() => expect(server.handler.inFlight).toBe(1), {
-      timeout: 10_000,
-      interval: 5,
+    await entered;
+    expect(server.handler.inFlight).toBe(1);
+    let closed = false;
+    const closing = server.close({ deadlineMs: 60_000 }).then(() => {
+      closed = true;
     });
-    const closing = server.close({ deadlineMs: 5000 });
+    // Closing: a new connection is refused while the call is still running and awaited.
+    await expect(post(server.url, initialize(), auth)).rejects.toThrow();
+    expect(closed).toBe(false);
+    expect(server.handler.inFlight).toBe(1);
+    release();
     const answer = await inFlight;
     expect(answer.status).toBe(200);
-    expect(answer.json.result.content).toEqual([{ type: 'text', text: 'slept 300' }]);
+    expect(answer.json.result.content).toEqual([{ type: 'text', text: 'released' }]);
     await closing;
-    await expect(post(server.url, initialize(), auth)).rejects.toThrow();
+    expect(server.handler.inFlight).toBe(0);
   });
 
   it('rate-limits each identity with 429 and Retry-After', async () => {

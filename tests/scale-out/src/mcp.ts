@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, request } from 'node:http';
 import { Readable } from 'node:stream';
 
@@ -56,20 +57,23 @@ export const sseMessages = (text: string) =>
     .filter((data) => data.trim() !== '')
     .map((data) => JSON.parse(data) as Record<string, unknown>);
 
-/** A 2026-07-28 `tools/call`: the HTTP status and the JSON-RPC response, if any. */
+/**
+ * A 2026-07-28 `tools/call`: the HTTP status, `Retry-After` and the JSON-RPC response, if any.
+ * `credential` is a bearer token, or the headers that carry one (`authorization` and `dpop`).
+ */
 export async function callTool(
   target: Target,
-  token: string,
+  credential: string | Record<string, string>,
   name: string,
   args: Record<string, unknown>,
-): Promise<{ status: number; response?: Record<string, unknown> }> {
+): Promise<{ status: number; retryAfter?: string; response?: Record<string, unknown> }> {
   const id = nextId++;
   const answer = await send(target, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
-      authorization: `Bearer ${token}`,
+      ...(typeof credential === 'string' ? { authorization: `Bearer ${credential}` } : credential),
       'mcp-protocol-version': MODERN,
       'mcp-method': 'tools/call',
       'mcp-name': name,
@@ -87,7 +91,12 @@ export async function callTool(
     : text
       ? [JSON.parse(text) as Record<string, unknown>]
       : [];
-  return { status: answer.status, response: messages.find((message) => message.id === id) };
+  return {
+    status: answer.status,
+    retryAfter: answer.headers.get('retry-after') ?? undefined,
+    // A refusal before the body was read answers with a null id.
+    response: messages.find((message) => message.id === id || message.id === null),
+  };
 }
 
 /** Whether a `tools/call` answer is a successful result. */
@@ -147,4 +156,38 @@ export async function listen(
     },
     close: () => controller.abort(),
   };
+}
+
+/**
+ * A WebSocket upgrade of `target`'s MCP endpoint (`/mcp/ws`), refused or not: its status (101
+ * when accepted, the socket then closed at once) and `Retry-After`.
+ */
+export function upgrade(
+  target: { url: string; host: string },
+  headers: Record<string, string>,
+): Promise<{ status: number; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${target.url}/ws`, {
+      headers: {
+        ...headers,
+        host: target.host,
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': randomBytes(16).toString('base64'),
+        'sec-websocket-protocol': 'mcp',
+      },
+    });
+    req.once('upgrade', (_res, socket) => {
+      socket.destroy();
+      resolve({ status: 101 });
+    });
+    req.once('response', (res) => {
+      res.resume();
+      const retryAfter = res.headers['retry-after'];
+      resolve({ status: res.statusCode ?? 0, retryAfter });
+    });
+    req.once('error', reject);
+    req.end();
+  });
 }

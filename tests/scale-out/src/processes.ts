@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -27,14 +28,42 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Spawns `command` and resolves once `ready` matches its output (stdout and stderr). */
+/** Every process group started here and not yet seen to exit. */
+const running = new Set<ChildProcess>();
+
+/** Kills the whole group of `child` (it leads its own: see {@link spawnUntil}). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // Gone already.
+  }
+}
+
+// Whatever a test did or failed to do, nothing it started outlives this process: `exit`
+// handlers run synchronously on every normal end, a failed `beforeAll` or a timeout included.
+process.once('exit', () => {
+  for (const child of running) killGroup(child, 'SIGKILL');
+});
+
+/**
+ * Spawns `command` in a process group of its own, so that it and anything it starts can be
+ * killed together, and resolves once `ready` matches its output (stdout and stderr); kills it
+ * when it does not start.
+ */
 async function spawnUntil(
   command: string,
   args: readonly string[],
   ready: RegExp,
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    ...options,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk;
@@ -57,22 +86,44 @@ async function spawnUntil(
       clearTimeout(timer);
       reject(new Error(`${command} exited with ${code} at start: ${output.slice(-800)}`));
     });
+  }).catch(async (error: unknown) => {
+    await kill(child);
+    throw error;
   });
   return { child, output: () => output };
 }
 
+/** Sends `signal` to the group of `child` and resolves once `child` has exited. */
 async function kill(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL') {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
-  child.kill(signal);
+  killGroup(child, signal);
+  // A stopped process takes no signal but SIGKILL until it is continued.
+  if (signal !== 'SIGKILL') killGroup(child, 'SIGCONT');
   await exited;
 }
 
-/** A real redis-server on 127.0.0.1 without persistence; it can be stopped and started again on its port. */
+/** Whether every thread of `pid` is stopped (state `T` in `/proc/PID/task/TID/stat`). */
+function allStopped(pid: number): boolean {
+  return readdirSync(`/proc/${pid}/task`).every((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const state = stat[stat.lastIndexOf(')') + 2];
+    return state === 'T' || state === 't';
+  });
+}
+
+/**
+ * A real redis-server on 127.0.0.1 without persistence; it can be stopped and started again on
+ * its port, or frozen: alive, its connections open, answering nothing.
+ */
 export interface RedisServer {
   readonly url: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Stops the process with SIGSTOP and resolves once every one of its threads has stopped. */
+  freeze(): Promise<void>;
+  /** Continues a frozen process (SIGCONT). */
+  thaw(): void;
 }
 
 export async function startRedis(): Promise<RedisServer> {
@@ -88,6 +139,15 @@ export async function startRedis(): Promise<RedisServer> {
       ));
     },
     stop: () => kill(child),
+    async freeze() {
+      const pid = child!.pid!;
+      process.kill(pid, 'SIGSTOP');
+      // The signal is delivered asynchronously: look until each thread has taken it.
+      while (!allStopped(pid)) await new Promise((resolve) => setImmediate(resolve));
+    },
+    thaw() {
+      if (child) killGroup(child, 'SIGCONT');
+    },
   };
   await redis.start();
   return redis;

@@ -126,6 +126,7 @@ describe('stdio attacks (I-…)', () => {
     });
 
     it('I-07 write_file under the read-only token', async () => {
+      const logged = running.stderr().length;
       await target.unharmed(async () => {
         const answer = await running.request({ ...WRITE_PWNED, id: 7 });
         expect(answer.error).toMatchObject({
@@ -134,7 +135,8 @@ describe('stdio attacks (I-…)', () => {
           data: { tool: 'write_file', required_scopes: ['files:write'] },
         });
       });
-      expect(running.stderr()).toContain('"msg":"access_denied"');
+      // The audit line is written on its own schedule, maybe after the answer: wait for it.
+      await running.stderrContaining('"msg":"access_denied"', logged);
     });
 
     it('I-08 a JSON-RPC batch line', async () => {
@@ -155,11 +157,26 @@ describe('stdio attacks (I-…)', () => {
   });
 
   it('I-09 a token that expires while the server runs stops working at its exp', async () => {
-    // Long enough to outlive a slow start on a loaded machine; the case waits only what is left.
-    const expiresAt = Math.floor(Date.now() / 1000) + 8;
-    const child = start(await target.mint({ issuedAt: expiresAt - 8, expiresIn: 8 }));
+    // The token must outlive the server's start, which a loaded machine can make last longer
+    // than any fixed guess: a start refused because the token expired first is started again
+    // with twice the lifetime. The case then waits only what is left of the token's life.
+    let lifetime = 8;
+    let started: { child: StdioChild; expiresAt: number } | undefined;
+    while (!started) {
+      const expiresAt = Math.floor(Date.now() / 1000) + lifetime;
+      const child = start(
+        await target.mint({ issuedAt: expiresAt - lifetime, expiresIn: lifetime }),
+      );
+      const ready = await child.request(INITIALIZE).catch(() => undefined);
+      if (ready) started = { child, expiresAt };
+      else {
+        await child.stderrContaining('portcullis: MCP_ACCESS_TOKEN was refused: token has expired');
+        expect(lifetime, 'the server never started within the token lifetime').toBeLessThan(256);
+        lifetime *= 2;
+      }
+    }
+    const { child, expiresAt } = started;
     try {
-      await child.request(INITIALIZE);
       await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 100));
       await target.unharmed(async () => {
         const answer = await child.request({ ...WRITE_PWNED, id: 9 });

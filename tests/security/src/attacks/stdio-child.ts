@@ -12,6 +12,11 @@ export interface StdioChild {
   readonly child: ChildProcessWithoutNullStreams;
   /** Everything the server wrote on stderr (its log lines and start-up failures). */
   stderr(): string;
+  /**
+   * Resolves once stderr holds `text` at or after character `from` (the server writes its log
+   * on its own schedule, possibly after an answer); throws if the process exits without it.
+   */
+  stderrContaining(text: string, from?: number): Promise<void>;
   /** Resolves with the exit code. */
   readonly exited: Promise<number | null>;
   /** Writes raw bytes on stdin. */
@@ -62,8 +67,10 @@ export function spawnStdio(options: {
     },
   );
   let stderr = '';
+  const stderrWaiters: Array<() => void> = [];
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
+    for (const wake of stderrWaiters.splice(0)) wake();
   });
   const messages: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
@@ -78,13 +85,15 @@ export function spawnStdio(options: {
     }
     for (const wake of waiters.splice(0)) wake();
   });
+  // `close` comes after `exit` once stdout and stderr are read to their end: whoever awaits
+  // the exit code then sees everything the server wrote.
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('close', (code) => resolve(code)),
   );
   let gone = false;
-  child.once('exit', () => {
+  child.once('close', () => {
     gone = true;
-    for (const wake of waiters.splice(0)) wake();
+    for (const wake of [...waiters.splice(0), ...stderrWaiters.splice(0)]) wake();
   });
   const answer = async (id: string | number | null) => {
     for (;;) {
@@ -98,6 +107,12 @@ export function spawnStdio(options: {
   return {
     child,
     stderr: () => stderr,
+    async stderrContaining(text, from = 0) {
+      while (!stderr.includes(text, from)) {
+        if (gone) throw new Error(`the stdio server exited without writing ${text}`);
+        await new Promise<void>((resolve) => stderrWaiters.push(resolve));
+      }
+    },
     exited,
     write,
     answer,

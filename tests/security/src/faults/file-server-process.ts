@@ -1,4 +1,5 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,70 @@ export async function bundleFileServerCli(): Promise<string> {
     logLevel: 'error',
   });
   return outfile;
+}
+
+/**
+ * A process of its own session that outlives whoever starts it: it reads the process group ids
+ * of the file servers on its stdin (`-ID` when one exited), and when its stdin ends — the test
+ * process ended, however: a SIGKILL of a test worker runs no handler — it kills every group
+ * still listed. SIGKILL needs no SIGCONT, so servers stopped with SIGSTOP go too.
+ */
+const REAPER = `
+const groups = new Set();
+let buffered = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  buffered += chunk;
+  const lines = buffered.split('\\n');
+  buffered = lines.pop();
+  for (const line of lines)
+    if (line.startsWith('-')) groups.delete(line.slice(1));
+    else groups.add(line);
+});
+process.stdin.on('end', () => {
+  for (const group of groups) {
+    try { process.kill(-Number(group), 'SIGKILL'); } catch {}
+  }
+});
+`;
+
+let reaper: ChildProcess | undefined;
+
+/** Tells the reaper (started on first use) about a server's group, or that it is gone. */
+function reap(line: string): void {
+  if (!reaper) {
+    reaper = spawn(process.execPath, ['-e', REAPER], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    // Neither the reaper nor the pipe to it keeps this process alive.
+    reaper.unref();
+    (reaper.stdin as unknown as { unref(): void }).unref();
+  }
+  reaper.stdin!.write(`${line}\n`);
+}
+
+/** Every child started here that has not exited yet. */
+const live = new Set<ChildProcessWithoutNullStreams>();
+
+/** Kills the process group `child` leads; nothing if it is gone. */
+function killGroup(child: ChildProcessWithoutNullStreams): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
+
+/**
+ * Kills every file server started by {@link startFileServerProcess} that is still running
+ * (stopped ones too: SIGKILL needs no SIGCONT), and resolves once all have exited. For
+ * `afterAll`: a failed test leaves nothing behind.
+ */
+export async function killFileServers(): Promise<void> {
+  const exits = [...live].map((child) => once(child, 'close'));
+  for (const child of live) killGroup(child);
+  await Promise.all(exits);
 }
 
 /** A file server CLI running as a child process. */
@@ -72,25 +137,31 @@ export async function startFileServerProcess(
       cwd: dirname(CLI),
       env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...options.env },
       stdio: options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : 'pipe',
+      // Its own process group: killed as one, and out of reach of signals meant for this one.
+      detached: true,
     },
   ) as ChildProcessWithoutNullStreams;
+  live.add(child);
+  reap(String(child.pid));
   const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk) => {
-    output.stdout += chunk;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      live.delete(child);
+      reap(`-${child.pid}`);
+      resolve(code);
+    }),
+  );
+  const started = new Promise<boolean>((resolve) => {
+    child.stdout.on('data', (chunk) => {
+      output.stdout += chunk;
+      if (/MCP \(WebSocket\)\s+\S+\n/.test(output.stdout)) resolve(true);
+    });
+    void exited.then(() => resolve(false));
   });
   child.stderr.on('data', (chunk) => {
     output.stderr += chunk;
   });
-  let done = false;
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  void exited.then(() => {
-    done = true;
-  });
-  while (!done && !/MCP \(WebSocket\)\s+\S+\n/.test(output.stdout))
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  if (done)
+  if (!(await started))
     throw new Error(`the file server exited at start: ${output.stderr.trim().slice(0, 500)}`);
   const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(output.stdout)?.[1] ?? '';
   return {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bundleFileServerCli,
   type FileServerProcess,
+  killFileServers,
   startFileServerProcess,
 } from './file-server-process.js';
 import { type StaticIssuer, startStaticIssuer } from './static-issuer.js';
@@ -234,6 +235,7 @@ describe('soak: 64 concurrent callers over every transport and era, allowed and 
     await Promise.all(channels.map((channel) => channel.client.close().catch(() => undefined)));
     server?.child.kill('SIGTERM');
     await server?.exited;
+    await killFileServers();
     await issuer?.close();
     if (root) await rm(root, { recursive: true, force: true });
     if (bundle) await rm(dirname(bundle), { recursive: true, force: true });
