@@ -65,5 +65,5 @@ describe('the harness, a smoke run of a few seconds', () => {
     for (const flood of run.flood) expect(flood.refused).toBe(flood.sent);
     expect(goals(run).length).toBeGreaterThan(0);
     expect(textReport(run)).toContain('Portcullis WebSocket');
-  }, 90_000);
+  }, 180_000);
 });

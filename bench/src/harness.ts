@@ -44,6 +44,13 @@ export const ROWS: readonly Row[] = [
     request: 'modern',
   },
   {
+    id: 'portcullis-fetch-node',
+    label: 'Portcullis fetch adapter on Node (2025 request)',
+    transport: 'http',
+    kind: 'portcullis-fetch-node',
+    request: 'legacy',
+  },
+  {
     id: 'portcullis-ws',
     label: 'Portcullis WebSocket',
     transport: 'ws',

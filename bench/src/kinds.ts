@@ -3,6 +3,7 @@ export const CONTENDER_KINDS = [
   'portcullis-http-stateless',
   'portcullis-http-session',
   'portcullis-http-modern',
+  'portcullis-fetch-node',
   'portcullis-ws',
   'portcullis-stdio',
   'sdk-v2',

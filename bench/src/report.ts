@@ -13,11 +13,13 @@ const SDK_OF: Record<string, { v1?: string; v2?: string }> = {
   'portcullis-http-stateless': { v1: 'sdk-v1-stateless', v2: 'sdk-v2-legacy' },
   'portcullis-http-session': { v1: 'sdk-v1-session' },
   'portcullis-http-modern': { v2: 'sdk-v2-modern' },
+  'portcullis-fetch-node': { v1: 'sdk-v1-stateless', v2: 'sdk-v2-legacy' },
 };
 const FLOOR_OF: Record<string, string> = {
   'portcullis-http-stateless': 'floor-http-cached',
   'portcullis-http-session': 'floor-http-cached',
   'portcullis-http-modern': 'floor-http-cached',
+  'portcullis-fetch-node': 'floor-http-cached',
   'portcullis-ws': 'floor-ws',
 };
 
