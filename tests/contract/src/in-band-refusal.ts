@@ -48,3 +48,16 @@ export const LISTEN_ACKNOWLEDGED = 'notifications/subscriptions/acknowledged';
 export function readListenOpening(message: RpcAnswer & { method?: string }): Answer {
   return message.method === LISTEN_ACKNOWLEDGED ? { ok: true, result: {} } : readInBand(message);
 }
+
+/** How a refusal reads in band (a JSON-RPC error on an open connection), on every transport. */
+export const IN_BAND_TRANSLATION = {
+  unauthorized: /^-32001 Unauthorized "/,
+  'rate-limited': /^-32000 Too many requests \{"retryAfterSeconds":\d+\}/,
+  'insufficient-scope': /^-32001 insufficient_scope \{/,
+  'limit-reached': /^-32000 too many open subscriptions\/listen streams: at most \d+ per identity/,
+} as const;
+
+/** A translation that accepts either of two forms (at the connect, or in band). */
+export function eitherForm(first: RegExp, second: RegExp): RegExp {
+  return new RegExp(`${first.source}|${second.source}`);
+}

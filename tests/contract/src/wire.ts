@@ -1,4 +1,5 @@
-import type { Era } from './transport-driver.js';
+import { dpopProof } from '@portcullis/testing';
+import type { Credential, Era } from './transport-driver.js';
 
 /** A JSON-RPC request as sent on the wire. */
 export interface RpcRequest {
@@ -69,9 +70,21 @@ export function authenticateRequest(token: string, dpop?: string): RpcRequest {
   };
 }
 
-/** `Bearer x` or `DPoP x`. */
-export function authorization(token: string, dpop: boolean): string {
-  return `${dpop ? 'DPoP' : 'Bearer'} ${token}`;
+/**
+ * The headers that present `credential` on a request of `method` to `url`: `Authorization`
+ * (`Bearer`, or `DPoP` with a fresh `DPoP` proof of its key); none without a credential.
+ */
+export async function credentialHeaders(
+  credential: Credential | undefined,
+  method: string,
+  url: string,
+): Promise<Record<string, string>> {
+  if (!credential) return {};
+  if (!credential.dpop) return { authorization: `Bearer ${credential.token}` };
+  return {
+    authorization: `DPoP ${credential.token}`,
+    dpop: await dpopProof(credential.dpop, { method, url, accessToken: credential.token }),
+  };
 }
 
 /** A 2026-07-28 `subscriptions/listen` request for resource updates of `uris`. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { readInBand } from '../in-band-refusal.js';
+import { eitherForm, IN_BAND_TRANSLATION, readInBand } from '../in-band-refusal.js';
 import { openListen } from '../listen-in-band.js';
 import type { Answer, Connection, Era, Refusal, TransportDriver } from '../transport-driver.js';
 import {
@@ -34,15 +34,14 @@ export function stdioDriver(era: Era): TransportDriver {
     reauthenticates: false,
     // At the start, exit code 1 and one stderr line; afterwards, a JSON-RPC error.
     translation: {
+      ...IN_BAND_TRANSLATION,
       'two-credentials': /^-32600 /,
-      unauthorized:
-        /^exit 1: portcullis: (MCP_ACCESS_TOKEN was refused|no access token)|^-32001 Unauthorized "/,
+      unauthorized: eitherForm(
+        /^exit 1: portcullis: (MCP_ACCESS_TOKEN was refused|no access token)/,
+        IN_BAND_TRANSLATION.unauthorized,
+      ),
       'dpop-required':
         /^exit 1: portcullis: this resource requires DPoP, and no DPoP proof can travel over stdio/,
-      'rate-limited': /^-32000 Too many requests \{"retryAfterSeconds":\d+\}/,
-      'insufficient-scope': /^-32001 insufficient_scope \{/,
-      'limit-reached':
-        /^-32000 too many open subscriptions\/listen streams: at most \d+ per identity/,
     },
     twoCredentials: [],
     async connect(target, credential) {

@@ -1,18 +1,16 @@
 import { request as httpRequest } from 'node:http';
-import { dpopProof } from '@portcullis/testing';
 import { readInBand, readListenOpening, TWO_CREDENTIALS } from '../in-band-refusal.js';
 import type { PolicyTarget } from '../policy-target.js';
 import type {
   Answer,
   Connected,
   Connection,
-  Credential,
   Era,
   Refusal,
   TransportDriver,
 } from '../transport-driver.js';
 import {
-  authorization,
+  credentialHeaders,
   INITIALIZED,
   initializeRequest,
   listenRequest,
@@ -137,7 +135,9 @@ export function streamableHttpDriver(era: Era, mode: 'stateless' | 'sessions'): 
       },
     ],
     connect(target, credential) {
-      return connect(target, async (method) => credentialHeaders(target, credential, method));
+      return connect(target, async (method) =>
+        credentialHeaders(credential, method, target.server.url),
+      );
     },
   };
 }
@@ -161,24 +161,6 @@ function modernHeaders(message: { method: string; params?: Record<string, unknow
     'mcp-method': message.method,
     ...(typeof name === 'string' && { 'mcp-name': name }),
   };
-}
-
-async function credentialHeaders(
-  target: PolicyTarget,
-  credential: Credential | undefined,
-  method: string,
-): Promise<Record<string, string>> {
-  if (!credential) return {};
-  const headers: Record<string, string> = {
-    authorization: authorization(credential.token, credential.dpop !== undefined),
-  };
-  if (credential.dpop)
-    headers.dpop = await dpopProof(credential.dpop, {
-      method,
-      url: target.server.url,
-      accessToken: credential.token,
-    });
-  return headers;
 }
 
 /**

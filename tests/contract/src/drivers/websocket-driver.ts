@@ -1,19 +1,17 @@
 import { dpopProof } from '@portcullis/testing';
 import WebSocket from 'ws';
-import { readInBand, TWO_CREDENTIALS } from '../in-band-refusal.js';
+import {
+  eitherForm,
+  IN_BAND_TRANSLATION,
+  readInBand,
+  TWO_CREDENTIALS,
+} from '../in-band-refusal.js';
 import { openListen } from '../listen-in-band.js';
 import type { PolicyTarget } from '../policy-target.js';
-import type {
-  Answer,
-  Connected,
-  Connection,
-  Credential,
-  Era,
-  TransportDriver,
-} from '../transport-driver.js';
+import type { Answer, Connected, Connection, Era, TransportDriver } from '../transport-driver.js';
 import {
   authenticateRequest,
-  authorization,
+  credentialHeaders,
   INITIALIZED,
   initializeRequest,
   type RpcAnswer,
@@ -111,13 +109,14 @@ export function websocketDriver(era: Era): TransportDriver {
     reauthenticates: true,
     // At the upgrade, an HTTP status and challenge; on the open socket, a JSON-RPC error.
     translation: {
+      ...IN_BAND_TRANSLATION,
       'two-credentials': /^400 Bearer error="invalid_request"/,
-      unauthorized: /^401 Bearer .*resource_metadata=|^-32001 Unauthorized "/,
+      unauthorized: eitherForm(
+        /^401 Bearer .*resource_metadata=/,
+        IN_BAND_TRANSLATION.unauthorized,
+      ),
       'dpop-required': /^401 DPoP .*requires DPoP/,
-      'rate-limited': /^429|^-32000 Too many requests \{"retryAfterSeconds":\d+\}/,
-      'insufficient-scope': /^-32001 insufficient_scope \{/,
-      'limit-reached':
-        /^-32000 too many open subscriptions\/listen streams: at most \d+ per identity/,
+      'rate-limited': eitherForm(/^429/, IN_BAND_TRANSLATION['rate-limited']),
     },
     twoCredentials: [
       {
@@ -137,26 +136,11 @@ export function websocketDriver(era: Era): TransportDriver {
       },
     ],
     async connect(target, credential) {
-      return open(target, await upgradeHeaders(target, credential), ['mcp']);
+      return open(target, await credentialHeaders(credential, 'GET', target.server.websocketUrl), [
+        'mcp',
+      ]);
     },
   };
-}
-
-async function upgradeHeaders(
-  target: PolicyTarget,
-  credential: Credential | undefined,
-): Promise<Record<string, string>> {
-  if (!credential) return {};
-  const headers: Record<string, string> = {
-    authorization: authorization(credential.token, credential.dpop !== undefined),
-  };
-  if (credential.dpop)
-    headers.dpop = await dpopProof(credential.dpop, {
-      method: 'GET',
-      url: target.server.websocketUrl,
-      accessToken: credential.token,
-    });
-  return headers;
 }
 
 /**
