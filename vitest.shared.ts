@@ -6,7 +6,7 @@ import { defineProject } from 'vitest/config';
  */
 export function testProject(
   name: string,
-  options: { testTimeout?: number; include?: string[]; bench?: boolean } = {},
+  options: { testTimeout?: number; hookTimeout?: number; include?: string[]; bench?: boolean } = {},
 ) {
   return defineProject({
     resolve: { conditions: ['@portcullis/source'] },
@@ -16,7 +16,7 @@ export function testProject(
       include: options.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: options.testTimeout ?? 20_000,
       // Hooks start servers and child processes: on a loaded machine they need as long as tests.
-      hookTimeout: options.testTimeout ?? 20_000,
+      hookTimeout: options.hookTimeout ?? options.testTimeout ?? 20_000,
       ...(options.bench && { benchmark: { include: ['bench/**/*.bench.ts'] } }),
     },
   });

@@ -6,26 +6,22 @@
 // a `workspace:` range left in a manifest, a missing file, an entry point that does not load,
 // or a command that does not answer `--help`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { packPackages, publishablePackages } from './pack-packages.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const run = (command, args, cwd) =>
   execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
-const packages = ['packages', 'apps']
-  .flatMap((folder) => readdirSync(join(root, folder)).map((name) => join(root, folder, name)))
-  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
-  .filter(({ manifest }) => manifest.private !== true);
+const packages = publishablePackages();
 
 const scratch = mkdtempSync(join(tmpdir(), 'portcullis-packed-'));
 const failures = [];
 try {
   const tarballs = {};
-  for (const { dir, manifest } of packages) {
-    const output = run('pnpm', ['pack', '--pack-destination', scratch], dir).trim().split('\n');
-    const tarball = output.at(-1).trim();
+  for (const { manifest, tarball } of packPackages(scratch)) {
     const packed = run('tar', ['-xOzf', tarball, 'package/package.json'], scratch);
     if (packed.includes('workspace:'))
       failures.push(`${manifest.name}: packed manifest still has a workspace: range`);
@@ -96,6 +92,13 @@ try {
     if (!help.includes('--help'))
       failures.push(`npx ${manifest.name} --help printed no help:\n${help.slice(0, 500)}`);
     else console.log(`npx ${manifest.name} --help answers from the installed tarball`);
+    // The command by its own name too, as a user who installed the package types it.
+    for (const command of Object.keys(manifest.bin)) {
+      const byName = run('npx', [command, '--help'], scratch);
+      if (!byName.includes('--help'))
+        failures.push(`npx ${command} --help printed no help:\n${byName.slice(0, 500)}`);
+      else console.log(`npx ${command} --help answers from the installed tarball`);
+    }
   }
 } catch (error) {
   failures.push(error.stdout ? `${error.message}\n${error.stdout}` : error.message);

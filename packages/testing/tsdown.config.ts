@@ -1,3 +1,3 @@
 import { buildConfig } from '../../tsdown.shared.ts';
 
-export default buildConfig();
+export default buildConfig(['src/index.ts', 'src/dev-auth-cli.ts']);

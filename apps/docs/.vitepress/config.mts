@@ -38,6 +38,20 @@ function apiItems(pkg: string) {
   });
 }
 
+/**
+ * The source repository, from the root package.json's `repository` (`git+https://…/x.git` or a
+ * URL): linked from every page's navigation bar and "Edit this page" link.
+ */
+function sourceRepository(): string | undefined {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+  );
+  const field = manifest.repository;
+  const url = typeof field === 'string' ? field : field?.url;
+  return typeof url === 'string' ? url.replace(/^git\+/, '').replace(/\.git$/, '') : undefined;
+}
+const repository = sourceRepository();
+
 const PACKAGES = ['core', 'streamable-http', 'websocket', 'stdio', 'redis', 'testing'];
 
 /** The guide pages grouped below; any other page in docs/ is listed under "More". */
@@ -57,6 +71,7 @@ const GUIDE = [
       { text: 'Scopes and the registry', link: '/scopes-and-registry' },
       { text: 'Verifying tokens', link: '/verifying-tokens' },
       { text: 'DPoP', link: '/dpop' },
+      { text: 'Calling downstream APIs', link: '/downstream-calls' },
       { text: 'A complete server', link: '/complete-example' },
     ],
   },
@@ -87,7 +102,9 @@ const GUIDE = [
     text: 'Operating',
     items: [
       { text: 'Security model', link: '/security' },
+      { text: 'Probing a server', link: '/probe' },
       { text: 'Troubleshooting', link: '/troubleshooting' },
+      { text: 'Observability', link: '/observability' },
       { text: 'Deployment', link: '/deployment' },
       { text: 'Compatibility', link: '/compatibility' },
       { text: 'Performance', link: '/performance' },
@@ -166,6 +183,10 @@ export default defineConfig({
   },
   themeConfig: {
     search: { provider: 'local' },
+    ...(repository && {
+      socialLinks: [{ icon: 'github', link: repository }],
+      editLink: { pattern: `${repository}/edit/main/docs/:path`, text: 'Edit this page' },
+    }),
     nav: [
       { text: 'Guide', link: '/getting-started' },
       { text: 'API', link: '/api/' },

@@ -1,4 +1,4 @@
-import { createJwtVerifier, createPortcullis, createRegistry, defineTool } from '@portcullis/core';
+import { createPortcullis, createRegistry, defineTool } from '@portcullis/core';
 import { startHttpServer } from '@portcullis/streamable-http';
 import { z } from 'zod';
 
@@ -16,11 +16,7 @@ const portcullis = createPortcullis({
   resource: 'https://files.example.com/mcp', // the canonical URL of the MCP endpoint: the token audience
   server: { name: 'files', version: '1.0.0' },
   registry: createRegistry({ tools: [readFile] }),
-  verifier: createJwtVerifier({
-    issuers: ['https://door.example.com'],
-    audience: 'https://files.example.com/mcp',
-  }),
-  authorizationServers: ['https://door.example.com'],
+  issuer: 'https://door.example.com', // the authorization server whose JWTs are accepted
 });
 
 // Streamable HTTP on port 8080, both protocol revisions; attachWebSocketServer adds WebSocket on

@@ -9,6 +9,7 @@ try {
   const refusal = insufficientScopeOf(error);
   if (!refusal) throw error;
   // refusal.target === 'write_file', refusal.requiredScopes: ['files:write'],
-  // refusal.scopeToRequest: granted + needed, the scope to ask the authorization server for
+  // refusal.scope: granted + needed as the `scope=` string to ask the authorization server for
+  // (refusal.scopes: the same, one scope per entry)
 }
 // #endregion refusal

@@ -1,6 +1,6 @@
 // Generates the API reference (docs/api/, not committed) from the TSDoc of every published
 // package's public exports, with TypeDoc and its Markdown plugin, for VitePress to render.
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Application, LogLevel, ReflectionKind } from 'typedoc';
 
@@ -68,4 +68,16 @@ if (undocumented.length > 0) {
   throw new Error(`exports without TSDoc: ${undocumented.join(', ')}`);
 }
 await app.generateOutputs(project);
+
+// zod's internal type parameters say nothing to a reader: `$ZodType<unknown, unknown,
+// $ZodTypeInternals<unknown, unknown>>` is shown as the zod schema it is, `ZodType`.
+const ZOD_NOISE =
+  /`\$ZodType`\\<`unknown`, `unknown`, `\$ZodTypeInternals`\\<`unknown`, `unknown`\\>\\>/g;
+for (const entry of await readdir(out, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !entry.name.endsWith('.md')) continue;
+  const file = `${entry.parentPath}/${entry.name}`;
+  const text = await readFile(file, 'utf8');
+  const plain = text.replace(ZOD_NOISE, '`ZodType`');
+  if (plain !== text) await writeFile(file, plain);
+}
 console.log(`API reference: ${out}`);

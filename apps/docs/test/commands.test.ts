@@ -143,8 +143,8 @@ describe('the commands the README and the app pages print', () => {
 
   /**
    * docs/client-demo.md's commands for a local file server, run against the one just started:
-   * its port for 8080 and the client it printed for `my-client`, the secret in
-   * MCP_CLIENT_SECRET as the page says. Everything else is as printed.
+   * its port for 8080, the secret it printed in MCP_CLIENT_SECRET as the page says. Everything
+   * else is as printed, the client id too: it must be the one the banner names.
    */
   async function clientDemoAgainst(banner: string) {
     const url = /MCP \(HTTP\) +http:\/\/(127\.0\.0\.1:\d+)\/mcp/.exec(banner)![1]!;
@@ -160,7 +160,8 @@ describe('the commands the README and the app pages print', () => {
       'whoami',
     ]);
     for (const printed of commands) {
-      const command = printed.replaceAll('127.0.0.1:8080', url).replaceAll('my-client', clientId!);
+      expect(printed).toContain(`--client-id ${clientId} `);
+      const command = printed.replaceAll('127.0.0.1:8080', url);
       const { code, stdout, stderr } = await run(command, { MCP_CLIENT_SECRET: clientSecret });
       expect(code, `${printed}\n${stdout}\n${stderr}`).toBe(0);
       if (/ tools /.test(command)) expect(stdout).toMatch(/read_file/);

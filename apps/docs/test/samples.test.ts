@@ -4,13 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main as casdoorAudience } from '../samples/casdoor-audience.js';
 import { main as completeServer } from '../samples/complete-server.js';
-import { main as gettingStarted } from '../samples/getting-started.js';
+import { embedSamples, pagesWithSamples, SAMPLE } from '../scripts/embed-samples.mjs';
 
 // The samples the site includes are type-checked with this package (`tsc`); the whole programs
 // among them are run here, as the site shows them.
 describe('the documentation samples that are whole programs', () => {
-  it('getting started: a protected tool called with a real token', async () => {
-    await expect(gettingStarted()).resolves.toMatch(/^note 42, read by client-/);
+  it('getting started: a protected tool called with a real token', () => {
+    expect(runScript('getting-started.ts')).toMatch(/^note 42, read by client-/);
   });
 
   it('a complete server: own Koa routes, MCP over HTTP and WebSocket on one server, the SDK client', async () => {
@@ -32,30 +32,24 @@ describe('the documentation samples that are whole programs', () => {
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const samples = fileURLToPath(new URL('../samples/', import.meta.url));
 const pages = readdirSync(`${root}docs`).filter((file) => file.endsWith('.md'));
-const INCLUDE = /^<<< @\/\.\.\/apps\/docs\/samples\/([\w.-]+)(?:#([\w-]+))?$/gm;
-
-describe('every code sample is a file in apps/docs/samples', () => {
-  it.each(pages)('docs/%s has no inline TypeScript or JavaScript: its code is included', (page) => {
-    const text = readFileSync(`${root}docs/${page}`, 'utf8');
+describe('every code sample is a file in apps/docs/samples, embedded in the Markdown', () => {
+  it.each(pages)('docs/%s has TypeScript or JavaScript only between sample markers', (page) => {
+    const text = readFileSync(`${root}docs/${page}`, 'utf8').replace(SAMPLE, '');
     expect(text.match(/^```(ts|typescript|js|javascript|tsx|mts)\b.*$/gm) ?? []).toEqual([]);
+    expect(text).not.toMatch(/^<<< /m);
   });
 
-  it.each(pages)('docs/%s includes only samples and regions that exist', (page) => {
-    const text = readFileSync(`${root}docs/${page}`, 'utf8');
-    for (const [, file, region] of text.matchAll(INCLUDE)) {
-      const source = readFileSync(`${samples}${file}`, 'utf8');
-      if (region) {
-        expect(source, `${file}#${region}`).toContain(`// #region ${region}\n`);
-        expect(source, `${file}#${region}`).toContain(`// #endregion ${region}\n`);
-      } else {
-        expect(source, `${file} is included whole`).not.toMatch(/#(end)?region/);
-      }
-    }
-  });
+  it.each(pagesWithSamples())(
+    '%s shows every sample exactly as it is in apps/docs/samples',
+    (page) => {
+      // The page is what a code host shows: the embedded code must be the sample's, byte for
+      // byte (`node apps/docs/scripts/embed-samples.mjs` rewrites it).
+      const text = readFileSync(`${root}${page}`, 'utf8');
+      expect(text).toBe(embedSamples(text));
+    },
+  );
 
-  it("README.md's server is apps/docs/samples/readme-server.ts, byte for byte", () => {
-    // GitHub and npm render the README, not VitePress: its code stays inline, and equal to a
-    // sample that tsc checks.
+  it("README.md's server is apps/docs/samples/readme-server.ts, and its only TypeScript", () => {
     const readme = readFileSync(`${root}README.md`, 'utf8');
     const section = readme.slice(readme.indexOf('## A protected MCP server in a few lines'));
     const block = /^```ts\n([\s\S]*?)^```$/m.exec(section)?.[1];
@@ -90,14 +84,6 @@ describe('the testing page, run', () => {
 
 describe('the transport guides', () => {
   const read = (page: string) => readFileSync(`${root}docs/${page}`, 'utf8');
-  /** A guide and the samples it includes, as the site shows it. */
-  const shown = (page: string) =>
-    [
-      read(page),
-      ...[...read(page).matchAll(INCLUDE)].map(([, file]) =>
-        readFileSync(`${samples}${file}`, 'utf8'),
-      ),
-    ].join('\n');
 
   it.each([
     [
@@ -118,7 +104,7 @@ describe('the transport guides', () => {
     ['stdio.md', ['runStdioServer', 'resolveStdioIdentity']],
     ['deployment.md', ['connectRedis', 'FAIL_FAST_OPTIONS']],
   ])('%s names %j', (page, names) => {
-    const text = shown(page);
+    const text = read(page); // the samples are embedded in it
     expect(names.filter((name) => !new RegExp(`\\b${name}\\b`).test(text))).toEqual([]);
   });
 });

@@ -135,6 +135,12 @@ describe('the documentation site in a real browser', () => {
         const drawn = (await opened.page.locator('pre.mermaid').allInnerTexts()).join('\n');
         expect(drawn).not.toContain('Syntax error');
       }
+      if (path === '/observability.html') {
+        // The traced refusal.
+        await opened.page.waitForSelector('pre.mermaid svg', { timeout: 30_000 });
+        const drawn = await opened.page.locator('pre.mermaid').allInnerTexts();
+        expect(drawn.join('\n')).not.toContain('Syntax error');
+      }
       errors.push(...opened.errors);
       await opened.page.close();
     }

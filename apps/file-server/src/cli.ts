@@ -11,6 +11,7 @@ import {
   resolveTrust,
   startFileServer,
 } from './start-file-server.js';
+import { type FileServerTelemetry, startTelemetry } from './telemetry.js';
 
 /** Prints one line on stderr and exits non-zero: how every start-up failure ends. */
 function fail(message: string): never {
@@ -35,6 +36,12 @@ async function main(): Promise<void> {
     { level: process.env.LOG_LEVEL ?? 'info', base: undefined },
     pino.destination(2),
   );
+  let telemetry: FileServerTelemetry | undefined;
+  try {
+    telemetry = await startTelemetry(options.metrics, logger);
+  } catch (error) {
+    fail(`--metrics: ${(error as Error).message}`);
+  }
 
   if (options.stdio) {
     if (!options.issuer && !options.casdoor)
@@ -61,7 +68,10 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${formatBanner(server)}\n`);
   const stop = () => {
-    void server.close().then(() => process.exit(0));
+    void server
+      .close()
+      .then(() => telemetry?.shutdown())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

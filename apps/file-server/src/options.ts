@@ -30,6 +30,8 @@ export interface FileServerOptions {
   introspectionCacheSeconds: number;
   /** DPoP (RFC 9449): bearer only (`off`), bound tokens proven (`optional`), or only bound tokens. */
   dpop: 'off' | 'optional' | 'required';
+  /** Where to serve Prometheus metrics (`/metrics`): `host:port`; `undefined`: nowhere. */
+  metrics?: { host: string; port: number };
   help: boolean;
 }
 
@@ -132,6 +134,11 @@ const FLAGS = {
     env: 'FILE_SERVER_ALLOW_INSECURE_HTTP',
     help: 'allow plain HTTP on a non-loopback address (a TLS proxy is in front)',
   },
+  metrics: {
+    type: 'string',
+    env: 'FILE_SERVER_METRICS',
+    help: 'serve OpenTelemetry metrics for Prometheus to scrape at http://ADDRESS/metrics: a port, or host:port (0 picks a free port); traces and OTLP export follow the standard OTEL_* variables',
+  },
   help: { type: 'boolean', env: undefined, help: 'show this help' },
 } as const;
 
@@ -213,6 +220,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
   const introspectionCacheSeconds = Number(text('introspection-cache'));
   if (!(Number.isFinite(introspectionCacheSeconds) && introspectionCacheSeconds >= 0))
     throw new Error('--introspection-cache must be a number of seconds');
+  const metrics = text('metrics');
+  const metricsAt = metrics === undefined ? undefined : /^(?:(.+):)?(\d{1,5})$/.exec(metrics);
+  if (metrics !== undefined && (!metricsAt || Number(metricsAt[2]) > 65535))
+    throw new Error(`--metrics must be a port or host:port, not ${metrics}`);
   return {
     root: text('root')!,
     host: text('host')!,
@@ -235,6 +246,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
         : { clientId: introspection.slice(0, cut), clientSecret: introspection.slice(cut + 1) },
     introspectionCacheSeconds,
     dpop,
+    ...(metricsAt && {
+      metrics: { host: metricsAt[1] ?? '127.0.0.1', port: Number(metricsAt[2]) },
+    }),
     help: values.help === true,
   };
 }

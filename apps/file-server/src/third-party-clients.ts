@@ -9,8 +9,13 @@ export const THIRD_PARTY = {
   node: 'node@22',
 } as const;
 
-/** `npx` arguments that run `bin` from `pkg` on Node 22. */
+/**
+ * `npx` arguments that run `bin` from `pkg` on Node 22. npm installs them with the Node that
+ * runs npx (20), which makes npm print one `EBADENGINE` warning per package wanting Node 22 on
+ * a first run although they then run on Node 22: `--loglevel=error` keeps those out.
+ */
 export const onNode22 = (pkg: string, bin: string) => [
+  '--loglevel=error',
   '-y',
   '-p',
   THIRD_PARTY.node,

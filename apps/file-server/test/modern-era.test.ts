@@ -78,9 +78,15 @@ describe('the file server to the official v2 client pinned to 2026-07-28, on all
         expect(refusal).toBeInstanceOf(InsufficientScopeError);
         expect(refusal).toMatchObject({ kind: 'tool', target: 'write_file' });
         expect(refusal!.requiredScopes).toEqual(['files:write']);
-        expect(refusal!.scopeToRequest).toEqual(
-          expect.arrayContaining(['files:write', 'files:read']),
-        );
+        expect(refusal!.scopes).toEqual(expect.arrayContaining(['files:write', 'files:read']));
+        // What the read-only token had, on every transport (over HTTP read from the challenge).
+        expect([...refusal!.grantedScopes].sort()).toEqual(['files:list', 'files:read']);
+        // The scope to ask for, as the `scope=` string.
+        expect(refusal!.scope.split(' ').sort()).toEqual([
+          'files:list',
+          'files:read',
+          'files:write',
+        ]);
         if (name === 'Streamable HTTP') {
           // A 403 step-up challenge naming the scopes to ask for.
           expect((refused as Error).message).toContain('files:write');

@@ -108,4 +108,6 @@ export {
   type ServerChannelOptions,
 } from './server-channel.js';
 export { createServerFactory, type ServerFactoryOptions } from './server-factory.js';
+export { type OpenKind, trackOpen } from './telemetry/open-count.js';
+export { type TraceHeaders, withTraceContext } from './telemetry/trace-context.js';
 export { formatBearerChallenge, formatChallenge } from './www-authenticate.js';

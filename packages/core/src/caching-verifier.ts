@@ -1,5 +1,6 @@
 import type { AuthInfo } from './auth-info.js';
 import { LruCache } from './lru-cache.js';
+import { observeTokenCacheMiss, recordTokenCacheHit } from './telemetry/auth-spans.js';
 import { tokenHash } from './token-hash.js';
 import type { TokenVerifier } from './token-verifier.js';
 
@@ -38,10 +39,13 @@ export function createCachingVerifier(
     verify(token) {
       const key = tokenHash(token);
       const cached = cache.get(key, now());
-      if (cached) return Promise.resolve(cached);
+      if (cached) {
+        recordTokenCacheHit();
+        return Promise.resolve(cached);
+      }
       let verification = pending.get(key);
       if (!verification) {
-        verification = verifier.verify(token).then((auth) => {
+        verification = observeTokenCacheMiss(() => verifier.verify(token)).then((auth) => {
           const verifiedAt = now();
           cache.set(key, auth, Math.min(auth.expiresAt * 1000, verifiedAt + maxAgeMs));
           return auth;

@@ -1,6 +1,6 @@
 /**
  * Helpers for MCP clients of a Portcullis-protected server: reading its challenges, its
- * `insufficient_scope` refusals, and discovering its authorization server.
+ * `insufficient_scope` refusals and token refusals (401), and discovering its authorization server.
  *
  * @packageDocumentation
  * @module @portcullis/core/client
@@ -17,4 +17,5 @@ export {
   insufficientScopeOf,
   isInsufficientScope,
 } from './insufficient-scope.js';
+export { UnauthorizedRefusal, unauthorizedOf } from './unauthorized.js';
 export { parseBearerChallenge, parseChallenge } from './www-authenticate.js';

@@ -5,6 +5,8 @@ import type { HandlerContext, TransportKind } from './handler-context.js';
 import type { Logger } from './logger.js';
 import type { ClientCapabilities, InputRequiredResult } from './mcp-types.js';
 import type { RequestStates } from './request-state.js';
+import { exchangeFor } from './token-exchange/handler-exchange.js';
+import type { TokenExchanger } from './token-exchange/token-exchanger.js';
 
 const NO_RESULT_STATE = Symbol('no request state');
 
@@ -14,6 +16,8 @@ export interface HandlerContextDependencies {
   logger: Logger;
   transport: TransportKind;
   requestStates: RequestStates;
+  /** Backs `exchange()`; without it, `exchange` fails with `not_configured`. */
+  tokenExchanger?: TokenExchanger;
 }
 
 /**
@@ -26,6 +30,7 @@ export function createHandlerContextOf({
   logger,
   transport,
   requestStates,
+  tokenExchanger,
 }: HandlerContextDependencies) {
   /**
    * The context of a handler serving `kind` `target`, with the value of the request's sealed
@@ -66,6 +71,7 @@ export function createHandlerContextOf({
       },
       closeStream: ctx.http?.closeSSE,
       sendNotification: (notification) => request.notify(notification),
+      exchange: exchangeFor(tokenExchanger, auth, request.signal),
       reportProgress: async (progress, total, message) => {
         const progressToken = request._meta?.progressToken;
         if (progressToken === undefined) return;

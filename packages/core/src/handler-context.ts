@@ -12,6 +12,8 @@ import type {
   ServerNotification,
 } from './mcp-types.js';
 import type { ProtocolEra } from './protocol-versions.js';
+import type { ExchangedToken } from './token-exchange/exchanged-token.js';
+import type { TokenExchangeRequest } from './token-exchange/token-exchanger.js';
 
 /** The context of a handler declared with `requireAuth: true`: `auth` is always there. */
 export type AuthenticatedHandlerContext = HandlerContext<AuthInfo>;
@@ -90,4 +92,12 @@ export interface HandlerContext<Auth extends AuthInfo | undefined = AuthInfo | u
   closeStream: (() => void) | undefined;
   /** Sends a notification related to this request. */
   sendNotification(notification: ServerNotification): Promise<void>;
+  /**
+   * Gets a token for a downstream API on behalf of the caller (RFC 8693 token exchange), never
+   * passing the caller's own token on: `exchange({ audience: 'inventory-api', scope:
+   * 'inventory:read' })`, then `token.fetch(url)`. Needs `createPortcullis({ tokenExchange })`;
+   * fails with a `TokenExchangeError` (a clear tool error, or `insufficient_scope` to the MCP
+   * client when its own token lacks what the exchange needs). See docs/downstream-calls.md.
+   */
+  exchange(request: TokenExchangeRequest): Promise<ExchangedToken>;
 }

@@ -133,5 +133,31 @@ export type {
   ServerContext,
   ServerFactory,
 } from './server-factory.js';
+export { INSTRUMENTATION_SCOPE } from './telemetry/telemetry.js';
+export type { ClientAuthentication } from './token-exchange/client-authentication.js';
+export { ExchangedToken } from './token-exchange/exchanged-token.js';
+export {
+  createMemoryExchangedTokenStore,
+  type ExchangedTokenRecord,
+  type ExchangedTokenStore,
+  type MemoryExchangedTokenStoreOptions,
+} from './token-exchange/exchanged-token-store.js';
+export {
+  createServerDpopKey,
+  type ServerDpopKey,
+  type ServerDpopKeyPair,
+} from './token-exchange/server-dpop-key.js';
+export { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from './token-exchange/token-endpoint.js';
+export {
+  TokenExchangeError,
+  type TokenExchangeErrorCode,
+  type TokenExchangeErrorOptions,
+} from './token-exchange/token-exchange-error.js';
+export {
+  createTokenExchanger,
+  type TokenExchangeOptions,
+  type TokenExchangeRequest,
+  type TokenExchanger,
+} from './token-exchange/token-exchanger.js';
 export type { TokenVerifier, WarningHandler } from './token-verifier.js';
 export { warnOnStderr } from './token-verifier.js';

@@ -11,10 +11,11 @@ export interface InsufficientScopeDetails {
   /** The scopes the token carries, when the server said. */
   grantedScopes: readonly string[];
   /**
-   * The scopes to ask for to step up: the 403 challenge's `scope` (granted plus needed, per the
-   * MCP specification), or granted plus required when only the in-band refusal was seen.
+   * The scopes to ask for to step up, one per entry: the 403 challenge's `scope` (granted plus
+   * needed, per the MCP specification), or granted plus required when only the in-band
+   * refusal was seen. {@link InsufficientScopeError.scope} is the same as the `scope=` string.
    */
-  scopeToRequest: readonly string[];
+  scopes: readonly string[];
   /** The server's `error_description`, when there was one. */
   description?: string;
 }
@@ -32,14 +33,19 @@ export class InsufficientScopeError extends Error implements InsufficientScopeDe
   readonly target?: string;
   readonly requiredScopes: readonly string[];
   readonly grantedScopes: readonly string[];
-  readonly scopeToRequest: readonly string[];
+  readonly scopes: readonly string[];
+  /**
+   * The scopes to ask for as the token request's `scope` parameter: {@link scopes} joined by
+   * spaces (e.g. `files:read files:write`), ready for `scope=` as it is.
+   */
+  readonly scope: string;
   readonly description?: string;
 
   constructor(details: InsufficientScopeDetails, options?: { cause?: unknown }) {
     super(
       details.description ??
         `insufficient_scope: ${details.target ? `${details.target} needs ` : 'needs '}${
-          details.requiredScopes.join(' ') || details.scopeToRequest.join(' ')
+          details.requiredScopes.join(' ') || details.scopes.join(' ')
         }`,
       options,
     );
@@ -47,8 +53,18 @@ export class InsufficientScopeError extends Error implements InsufficientScopeDe
     if (details.target !== undefined) this.target = details.target;
     this.requiredScopes = details.requiredScopes;
     this.grantedScopes = details.grantedScopes;
-    this.scopeToRequest = details.scopeToRequest;
+    this.scopes = details.scopes;
+    this.scope = details.scopes.join(' ');
     if (details.description !== undefined) this.description = details.description;
+  }
+
+  /**
+   * The scopes to ask for, as an array.
+   * @deprecated Use {@link scopes} (the same array) or {@link scope} (the `scope=` string):
+   * this name read like the string, and a template string made it comma-joined.
+   */
+  get scopeToRequest(): readonly string[] {
+    return this.scopes;
   }
 }
 
@@ -92,14 +108,14 @@ function fromErrorObject(error: unknown, cause: unknown): InsufficientScopeError
       ...(kind && { kind, target: fields[kind] as string }),
       requiredScopes,
       grantedScopes,
-      scopeToRequest: union(grantedScopes, requiredScopes),
+      scopes: union(grantedScopes, requiredScopes),
     },
     { cause },
   );
 }
 
 /** A JSON-RPC error inside an HTTP error body, as text. */
-function errorInText(text: string): unknown {
+export function errorInText(text: string): unknown {
   const start = text.indexOf('{');
   if (start < 0) return undefined;
   try {
@@ -123,6 +139,17 @@ const brandOf = (error: object) =>
  * - an HTTP error carrying our 403 body (the v1 client's `StreamableHTTPError`, the v2
  *   client's `SdkHttpError`),
  * - an {@link InsufficientScopeError} (returned as it is).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.callTool({ name: 'write_file', arguments: { path: 'a.txt', content: 'x' } });
+ * } catch (error) {
+ *   const refusal = insufficientScopeOf(error);
+ *   if (!refusal) throw error;
+ *   // Ask the authorization server for refusal.scope (e.g. "files:read files:write").
+ * }
+ * ```
  */
 export function insufficientScopeOf(error: unknown): InsufficientScopeError | undefined {
   if (error instanceof InsufficientScopeError) return error;
@@ -135,13 +162,17 @@ export function insufficientScopeOf(error: unknown): InsufficientScopeError | un
       errorDescription?: string;
     };
     const described = fromDescription(errorDescription);
-    const scopeToRequest = words(requiredScope);
+    const scopes = words(requiredScope);
+    // The challenge's scope is granted + required and our description names the missing ones,
+    // so what the token had is the challenge's scope without them.
+    const missing = described.requiredScopes;
+    const grantedScopes = missing ? scopes.filter((scope) => !missing.includes(scope)) : [];
     return new InsufficientScopeError(
       {
         ...described,
         requiredScopes: described.requiredScopes ?? [],
-        grantedScopes: [],
-        scopeToRequest,
+        grantedScopes,
+        scopes,
         ...(errorDescription !== undefined && {
           description: errorDescription.replace(/\\(.)/g, '$1'),
         }),

@@ -11,6 +11,7 @@ import { discoverAuthorizationServer } from './authorization-server-discovery.js
 import { clientSecretBasic } from './client-secret-basic.js';
 import { type FetchLike, fetchJson } from './fetch-json.js';
 import { LruCache } from './lru-cache.js';
+import { observeIntrospection } from './telemetry/auth-spans.js';
 import { tokenHash } from './token-hash.js';
 import type { TokenVerifier } from './token-verifier.js';
 
@@ -108,11 +109,14 @@ export function createIntrospectionVerifier(options: IntrospectionVerifierOption
       headers.authorization = clientSecretBasic(options.clientId, options.clientSecret);
     }
     try {
-      return await fetchJson(await resolveEndpoint(), {
-        fetch: options.fetch,
-        timeoutMs,
-        init: { method: 'POST', headers, body: form.toString() },
-      });
+      const endpoint = await resolveEndpoint();
+      return await observeIntrospection(endpoint, () =>
+        fetchJson(endpoint, {
+          fetch: options.fetch,
+          timeoutMs,
+          init: { method: 'POST', headers, body: form.toString() },
+        }),
+      );
     } catch (error) {
       throw new AuthError(
         'unavailable',

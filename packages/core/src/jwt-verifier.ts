@@ -87,6 +87,15 @@ function describeJoseError(error: unknown): string {
  * The checks, in order, all before any signature work where possible: size and structure,
  * algorithm allowlist, `typ`, trusted issuer, token kind (no refresh or id tokens), key by
  * `kid`, signature, `exp` (required), `nbf`, `iat`, audience.
+ *
+ * @example
+ * ```ts
+ * const verifier = createJwtVerifier({
+ *   issuers: ['https://door.example.com'], // keys found by discovery
+ *   audience: 'https://files.example.com/mcp', // this server's resource URL
+ * });
+ * const auth = await verifier.verify(token); // AuthInfo, or throws an AuthError
+ * ```
  */
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const algorithms = checkAlgorithmAllowlist(options.algorithms ?? DEFAULT_JWS_ALGORITHMS);

@@ -23,4 +23,19 @@ describe('origin policy', () => {
       }).allowsHost('other'),
     ).toBe(false);
   });
+
+  it('a refused Host names the host expected and the two fixes behind a proxy', () => {
+    expect(createOriginPolicy('http://127.0.0.1:8080/mcp').hostRefusal('127.0.0.1:8082')).toBe(
+      'Forbidden: Host 127.0.0.1:8082 is not allowed; this server expects Host 127.0.0.1:8080 ' +
+        '(the host of the resource URL http://127.0.0.1:8080/mcp). Behind a reverse proxy, either ' +
+        'forward the Host clients use (nginx: proxy_set_header Host $http_host) and make the ' +
+        'resource URL the one clients use, or set trustProxy: true so X-Forwarded-Host is checked instead',
+    );
+    const listed = createOriginPolicy('https://files.example.com/mcp', {
+      allowedHosts: ['files.example.com', 'files.internal'],
+    });
+    expect(listed.hostRefusal(undefined)).toMatch(
+      /^Forbidden: Host \(none\) is not allowed; this server expects Host one of files\.example\.com, files\.internal \(allowedHosts\)\./,
+    );
+  });
 });

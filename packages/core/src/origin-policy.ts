@@ -25,6 +25,11 @@ export interface OriginPolicy {
   allowsOrigin(origin: string | undefined): boolean;
   /** Whether a request naming this `Host` may go on (always, when hosts are not checked). */
   allowsHost(host: string | undefined): boolean;
+  /**
+   * The message of a refused `Host`: the host refused, the host(s) expected, and the two fixes
+   * behind a reverse proxy (forward `Host`, or `trustProxy` to check `X-Forwarded-Host`).
+   */
+  hostRefusal(host: string | undefined): string;
 }
 
 /**
@@ -52,9 +57,16 @@ export function createOriginPolicy(
     options.allowedHosts ??
     (loopback ? [url.host, ...names.map((name) => `${name}${port}`)] : undefined);
   const hosts = hostList && new Set(hostList.map((host) => host.toLowerCase()));
+  const expected = options.allowedHosts
+    ? `one of ${options.allowedHosts.join(', ')} (allowedHosts)`
+    : `${url.host} (the host of the resource URL ${resource})`;
   return {
     allowsOrigin: (origin) => origin === undefined || origins.has(origin),
     allowsHost: (host) => !hosts || (host !== undefined && hosts.has(host.toLowerCase())),
+    hostRefusal: (host) =>
+      `Forbidden: Host ${host ?? '(none)'} is not allowed; this server expects Host ${expected}. ` +
+      'Behind a reverse proxy, either forward the Host clients use (nginx: proxy_set_header Host $http_host) ' +
+      'and make the resource URL the one clients use, or set trustProxy: true so X-Forwarded-Host is checked instead',
   };
 }
 

@@ -21,6 +21,13 @@ import type { SubscriptionLimitOptions } from './resource-subscriptions.js';
 import { createResourceUpdates, type ResourceUpdates } from './resource-updates.js';
 import { canonicalResourceUri } from './resource-uri.js';
 import { createServerFactory, type ServerFactory } from './server-factory.js';
+import { expandSingleIssuer } from './single-issuer.js';
+import { createAuditRecorder } from './telemetry/audit-telemetry.js';
+import { observeAdmission } from './telemetry/auth-spans.js';
+import {
+  createTokenExchanger,
+  type TokenExchangeOptions,
+} from './token-exchange/token-exchanger.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Options for {@link createPortcullis}. */
@@ -31,11 +38,21 @@ export interface PortcullisOptions {
   server: { name: string; version: string; title?: string; instructions?: string };
   registry: Registry;
   /**
-   * Verifies bearer tokens. `false` turns authorization off, for local development or a
-   * conformance run: it must be said explicitly, and every caller then gets every entry.
+   * The one authorization server whose JWT access tokens are accepted: the short form of
+   * `verifier: createJwtVerifier({ issuers: [issuer], audience: resource })` with
+   * `authorizationServers: [issuer]`. Give `issuer` or `verifier`, not both.
    */
-  verifier: TokenVerifier | false;
-  /** Issuers listed in the Protected Resource Metadata. Required unless `verifier` is false. */
+  issuer?: string | URL;
+  /**
+   * Verifies bearer tokens (any {@link TokenVerifier}: JWTs of several issuers, introspection).
+   * `false` turns authorization off, for local development or a conformance run: it must be
+   * said explicitly, and every caller then gets every entry. Required unless `issuer` is given.
+   */
+  verifier?: TokenVerifier | false;
+  /**
+   * Issuers listed in the Protected Resource Metadata. Required with `verifier` (unless it is
+   * false); with `issuer`, default `[issuer]`.
+   */
   authorizationServers?: readonly string[];
   /** Reuse of verified tokens; on by default, `false` to verify every request. */
   cache?: CachingVerifierOptions | false;
@@ -73,6 +90,12 @@ export interface PortcullisOptions {
    * exactly as before. See {@link DpopOptions}.
    */
   dpop?: DpopOptions;
+  /**
+   * Token exchange (RFC 8693) for calls to downstream APIs: backs `exchange()` in the handler
+   * context. The caller's token is sent to the token endpoint only, never downstream. See
+   * docs/downstream-calls.md.
+   */
+  tokenExchange?: TokenExchangeOptions;
 }
 
 /** The DPoP settings of a resource, for adapters. */
@@ -139,8 +162,38 @@ export interface Portcullis {
   notifyResourceUpdated(uri: string): void;
 }
 
-/** Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one. */
-export function createPortcullis(options: PortcullisOptions): Portcullis {
+/** The one authorization server token exchange defaults to; refuses to guess among several. */
+function onlyIssuer(issuers: readonly string[] | undefined): string {
+  if (issuers?.length === 1) return issuers[0]!;
+  throw new TypeError(
+    'tokenExchange.issuer must name the authorization server that exchanges tokens when there is not exactly one',
+  );
+}
+
+/**
+ * Creates a {@link Portcullis}: verification, scopes, metadata and the server factory in one.
+ *
+ * @example
+ * ```ts
+ * // One issuer: its JWTs, with the resource URL as audience.
+ * const portcullis = createPortcullis({
+ *   resource: 'https://files.example.com/mcp',
+ *   issuer: 'https://door.example.com',
+ *   registry: createRegistry({ tools: [readFile] }),
+ *   server: { name: 'files', version: '1.0.0' },
+ * });
+ * // Any other case: a verifier of your own, and the issuers clients get tokens from.
+ * const full = createPortcullis({
+ *   resource: 'https://files.example.com/mcp',
+ *   verifier: createIntrospectionVerifier({ … }),
+ *   authorizationServers: ['https://door.example.com'],
+ *   registry,
+ *   server,
+ * });
+ * ```
+ */
+export function createPortcullis(given: PortcullisOptions): Portcullis {
+  const options = expandSingleIssuer(given);
   const resource = canonicalResource(options.resource);
   const logger = options.logger ?? createStderrLogger();
   const requiresAuth = options.verifier !== false;
@@ -178,22 +231,22 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
         }
       : undefined;
 
-  const audit: AuditSink = (event) => {
-    try {
-      options.audit?.(event);
-    } catch (error) {
-      logger.error({ err: String(error) }, 'audit sink threw');
-    }
-  };
+  // Refusals are also logged at warn, counted and set on the request's span.
+  const audit = createAuditRecorder(options.audit, logger);
 
   const resourceUpdates = options.resourceUpdates ?? createResourceUpdates();
 
-  const admit = createAdmission({
+  const admission = createAdmission({
     verifier,
     dpop,
     rateLimiter: options.rateLimiter,
     audit,
   });
+  // Entries that verify credentials get a span and a duration; a message's budget is too cheap to.
+  const admit = (entry: AdmissionEntry): Promise<Admission> =>
+    entry.kind === 'origin' || entry.kind === 'message'
+      ? admission(entry)
+      : observeAdmission(entry.transport, () => admission(entry));
 
   return {
     resource,
@@ -207,13 +260,19 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       registry: options.registry,
       requireAuth: requiresAuth,
       // Without a sink, the factory builds no audit event for allowed calls.
-      ...(options.audit && { audit }),
+      audit: options.audit,
       logger,
       resourceUpdates,
       requestStateKey: options.requestStateKey,
       requestStateReplayCache: options.requestStateReplayCache,
       subscriptionLimits: options.subscriptionLimits,
       cacheHints: options.cacheHints,
+      tokenExchanger:
+        options.tokenExchange &&
+        createTokenExchanger({
+          ...options.tokenExchange,
+          issuer: options.tokenExchange.issuer ?? onlyIssuer(options.authorizationServers),
+        }),
     }),
     dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },
     admit,

@@ -1,6 +1,7 @@
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { AuthError, invalidToken } from './auth-error.js';
 import { type FetchLike, fetchJson } from './fetch-json.js';
+import { observeJwksFetch } from './telemetry/auth-spans.js';
 
 /** Options for {@link createRemoteKeySet}. */
 export interface RemoteKeySetOptions {
@@ -98,7 +99,9 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   async function load(): Promise<void> {
     attemptedAt = now();
     const uri = await resolveUri();
-    const document = await fetchJson(uri, { fetch: options.fetch, timeoutMs });
+    const document = await observeJwksFetch(uri, () =>
+      fetchJson(uri, { fetch: options.fetch, timeoutMs }),
+    );
     if (!Array.isArray(document.keys)) throw new Error(`${uri} is not a JWKS (no "keys" array)`);
     const previous = new Map(keys?.map((key) => [key.thumbprint, key]));
     const next: PublishedKey[] = [];

@@ -11,6 +11,7 @@ import { JsonRpcError } from './json-rpc-error.js';
 import type { Registry } from './registry.js';
 import type { ResourceUpdates } from './resource-updates.js';
 import { canonicalResourceUri, checkResourceUri } from './resource-uri.js';
+import { trackOpen } from './telemetry/open-count.js';
 
 /** Bounds on the resource subscriptions a caller can make a server hold. */
 export interface SubscriptionLimitOptions {
@@ -194,6 +195,7 @@ export function registerSubscriptionHandlers(options: SubscriptionHandlersOption
 
     const meta = { 'io.modelcontextprotocol/subscriptionId': ctx.mcpReq.id };
     return new Promise((resolve, reject) => {
+      const closed = trackOpen('listen_stream', options.transport);
       const stop = options.resourceUpdates?.listen((uri) => {
         if (uris.has(uri))
           void ctx.mcpReq
@@ -206,6 +208,7 @@ export function registerSubscriptionHandlers(options: SubscriptionHandlersOption
         if (!open) return false;
         open = false;
         stop?.();
+        closed();
         clearTimeout(timer);
         closeListeners.delete(close);
         quotas.listenStreams.give(key);

@@ -6,6 +6,7 @@ import {
   type Transport,
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
+import { context } from '@opentelemetry/api';
 import { type AuthInfo, identityKey } from './auth-info.js';
 import { errorResponse, type RequestId } from './json-rpc.js';
 import type { JSONRPCMessage } from './mcp-types.js';
@@ -15,6 +16,8 @@ import {
   unsupportedRevision,
 } from './protocol-versions.js';
 import type { McpServer } from './server-factory.js';
+import { observeRequest, type RequestObservation } from './telemetry/request-observation.js';
+import { labelsOf } from './telemetry/server-labels.js';
 
 /** Where the messages for one client (or one HTTP request) go. */
 export interface MessageSink {
@@ -58,6 +61,8 @@ interface PendingRequest {
   caller: string | null;
   /** The ids of the server's requests made while serving it, forgotten with it. */
   asked: string[];
+  /** Its span and duration, when OpenTelemetry is configured. */
+  observation: RequestObservation | undefined;
 }
 
 /** A request the server sent to a client, waiting for the client's response. */
@@ -174,6 +179,22 @@ export async function createServerChannel(
   const serverRequests = new Map<string, ServerRequest>();
   let nextId = 1;
   const callerOf = (auth: AuthInfo | undefined) => (auth ? identityKey(auth) : null);
+  const labels = labelsOf(server);
+  const observe = (record: Record<string, unknown>, auth: AuthInfo | undefined) => {
+    const params = record.params as { _meta?: Record<string, unknown> } | undefined;
+    const named = modern ? params?._meta?.[PROTOCOL_VERSION_KEY] : undefined;
+    return observeRequest(
+      {
+        method: record.method as string,
+        id: record.id,
+        params,
+        auth,
+        sessionId: options.sessionId,
+        protocolVersion: typeof named === 'string' ? named : server.getNegotiatedProtocolVersion(),
+      },
+      labels!,
+    );
+  };
 
   const forget = (internalId: number) => {
     const entry = pending.get(internalId);
@@ -220,16 +241,22 @@ export async function createServerChannel(
           }
         }
         const internalId = nextId++;
+        const observation = labels && observe(record, auth);
         pending.set(internalId, {
           originalId: record.id as RequestId,
           sink,
           caller: callerOf(auth),
           asked: [],
+          observation,
         });
         const ids = bySink.get(sink) ?? new Map<RequestId, number>();
         bySink.set(sink, ids);
         ids.set(record.id as RequestId, internalId);
-        transport.onmessage?.({ ...record, id: internalId } as JSONRPCMessage, extra);
+        const forward = () =>
+          transport.onmessage?.({ ...record, id: internalId } as JSONRPCMessage, extra);
+        // The handler runs in the request's trace context: its spans are the request span's children.
+        if (observation) context.with(observation.context, forward);
+        else forward();
         return;
       }
       if (record.method === 'notifications/cancelled') {
@@ -259,7 +286,7 @@ export async function createServerChannel(
       const ids = bySink.get(sink);
       if (!ids) return;
       for (const internalId of [...ids.values()]) {
-        forget(internalId);
+        forget(internalId)?.observation?.end(undefined);
         transport.onmessage?.({
           jsonrpc: '2.0',
           method: 'notifications/cancelled',
@@ -275,6 +302,7 @@ export async function createServerChannel(
     const isResponse = !('method' in record) && 'id' in record;
     if (isResponse) {
       const entry = forget(record.id as number);
+      entry?.observation?.end(record);
       if (entry)
         entry.sink.send(
           withClientIds(

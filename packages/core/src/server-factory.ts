@@ -23,6 +23,12 @@ import {
 } from './resource-subscriptions.js';
 import type { ResourceUpdates } from './resource-updates.js';
 import { checkResourceUri } from './resource-uri.js';
+import { createAuditRecorder } from './telemetry/audit-telemetry.js';
+import { traceHandler } from './telemetry/handler-span.js';
+import { trackOpen } from './telemetry/open-count.js';
+import { labelServer } from './telemetry/server-labels.js';
+import { stepUpRefusal } from './token-exchange/handler-exchange.js';
+import type { TokenExchanger } from './token-exchange/token-exchanger.js';
 
 /** What a transport knows when it asks for a server instance. */
 export interface ServerContext {
@@ -75,6 +81,8 @@ export interface ServerFactoryOptions {
   /** Bounds on subscriptions and listen streams per identity. */
   subscriptionLimits?: SubscriptionLimitOptions;
   cacheHints?: CacheHintOptions;
+  /** Backs `HandlerContext.exchange`; without it, `exchange` fails with `not_configured`. */
+  tokenExchanger?: TokenExchanger;
 }
 
 type Handler = (request: never, ctx: SdkServerContext) => unknown;
@@ -125,13 +133,8 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
   const requestStateReplayCache = options.requestStateReplayCache ?? createMemoryReplayCache();
   const quotas = createSubscriptionQuotas(options.subscriptionLimits);
 
-  const audit: AuditSink = (event) => {
-    try {
-      options.audit?.(event);
-    } catch (error) {
-      logger.error({ err: String(error) }, 'audit sink threw');
-    }
-  };
+  // Refusals are also logged at warn, counted and set on the request's span.
+  const audit = createAuditRecorder(options.audit, logger);
 
   return ({ auth: sessionAuth, transport, shared = false }) => {
     const authOf = (ctx: SdkServerContext) =>
@@ -149,6 +152,11 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       cacheHints,
       requestState: { verify: (state, ctx) => requestStates.verify(state, ctx) },
       ...(options.instructions && { instructions: options.instructions }),
+    });
+    labelServer(server, {
+      transport,
+      hasTool: (name) => registry.tools.has(name),
+      hasPrompt: (name) => registry.prompts.has(name),
     });
     server.onerror = (error) => logger.debug({ err: error.message }, 'mcp server error');
     const on = (method: string, handler: Handler) =>
@@ -170,7 +178,13 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
     const visible = (required: readonly string[], auth: AuthInfo | undefined) =>
       auth === undefined ? !requireAuth : registry.allows(required, auth);
 
-    const contextOf = createHandlerContextOf({ server, logger, transport, requestStates });
+    const contextOf = createHandlerContextOf({
+      server,
+      logger,
+      transport,
+      requestStates,
+      tokenExchanger: options.tokenExchanger,
+    });
 
     /** Refuses with `insufficient_scope` (and audits), or returns a function that audits the outcome. */
     const admit = (
@@ -211,18 +225,22 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         });
     };
 
-    /** Runs a handler and audits its outcome; protocol errors pass through. */
+    /**
+     * Runs a handler (in its span) and audits its outcome; protocol errors pass through, and a token exchange
+     * that needs more of the caller's scopes becomes `insufficient_scope` (step-up).
+     */
     const run = async <T>(
       done: (failed: boolean) => void,
+      target: string,
       handler: () => T | Promise<T>,
     ): Promise<T> => {
       try {
-        const result = await handler();
+        const result = await traceHandler(target, handler);
         done((result as { isError?: boolean }).isError === true);
         return result;
       } catch (error) {
         done(true);
-        throw error;
+        throw stepUpRefusal(error) ?? error;
       }
     };
 
@@ -259,7 +277,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
           return toolError(`Invalid arguments for tool ${name}: ${args.message}`);
         }
         try {
-          return await run(done, async () =>
+          return await run(done, name, async () =>
             tool.definition.handler(args.data as never, await contextOf(ctx, auth, 'tool', name)),
           );
         } catch (error) {
@@ -292,7 +310,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
             uri,
           });
         const done = admit('resource', uri, request.method, request.params, auth);
-        return run(done, async () => {
+        return run(done, request.method, async () => {
           const context = await contextOf(ctx, auth, 'resource', uri);
           return resource.kind === 'fixed'
             ? resource.entry.definition.read(new URL(uri), context)
@@ -339,7 +357,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
             `Invalid arguments for prompt ${name}: ${args.message}`,
           );
         }
-        return run(done, async () =>
+        return run(done, name, async () =>
           prompt.definition.get(args.data as never, await contextOf(ctx, auth, 'prompt', name)),
         );
       });

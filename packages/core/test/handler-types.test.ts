@@ -137,7 +137,8 @@ describe('insufficientScopeOf', () => {
         target: 'whoami',
         requiredScopes: ['notes:read'],
         grantedScopes: [],
-        scopeToRequest: ['notes:read'],
+        scopes: ['notes:read'],
+        scope: 'notes:read',
       });
       expect(refusal.cause).toBe(error);
     } finally {
@@ -166,8 +167,11 @@ describe('insufficientScopeOf', () => {
     expect(refusal).toMatchObject({
       target: 'write_file',
       requiredScopes: ['files:write'],
-      scopeToRequest: ['files:read', 'files:write'],
+      scopes: ['files:read', 'files:write'],
+      scope: 'files:read files:write',
     });
+    // The old name stays, deprecated, as the same array.
+    expect(refusal!.scopeToRequest).toBe(refusal!.scopes);
   });
 
   it('leaves other errors alone', () => {

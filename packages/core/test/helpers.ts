@@ -71,7 +71,11 @@ export function requestEntry(
 }
 
 /** An origin policy that lets everything through, for tests of what comes after it. */
-const ANY_BROWSER: OriginPolicy = { allowsHost: () => true, allowsOrigin: () => true };
+const ANY_BROWSER: OriginPolicy = {
+  allowsHost: () => true,
+  allowsOrigin: () => true,
+  hostRefusal: () => 'never refused',
+};
 
 /** The identity of an admission, or the test fails with its refusal. */
 export function admittedAuth(admission: Admission): AuthInfo | undefined {

@@ -1,11 +1,15 @@
 /**
- * Run Portcullis MCP servers as several instances behind a load balancer: rate limits, DPoP proof ids, the introspection cache, resource updates, session records and the SSE event store shared on Redis, failing closed (within seconds) when Redis is away or stalled.
+ * Run Portcullis MCP servers as several instances behind a load balancer: rate limits, DPoP proof ids, the introspection cache, exchanged tokens, resource updates, session records and the SSE event store shared on Redis, failing closed (within seconds) when Redis is away or stalled.
  *
  * @packageDocumentation
  * @module @portcullis/redis
  */
 export { connectRedis, FAIL_FAST_OPTIONS } from './connect.js';
 export { createRedisEventStore, type RedisEventStoreOptions } from './event-store.js';
+export {
+  createRedisExchangedTokenStore,
+  type RedisExchangedTokenStoreOptions,
+} from './exchanged-token-store.js';
 export {
   createRedisIntrospectionCache,
   type RedisIntrospectionCacheOptions,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { AuthError, type JSONRPCMessage } from '@portcullis/core';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import {
   connectRedis,
   connectRedisSharedState,
   createRedisEventStore,
+  createRedisExchangedTokenStore,
   createRedisIntrospectionCache,
   createRedisRateLimiter,
   createRedisReplayCache,
@@ -161,6 +162,37 @@ describe.skipIf(!available)('@portcullis/redis against a real redis-server', () 
     await onA.save({ ...record, id: 's-2' });
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(await onB.load('s-2')).toBeUndefined();
+  });
+
+  it('shares exchanged tokens between instances, encrypted at rest, until they expire', async () => {
+    const keyPrefix = `ex-${randomUUID()}`;
+    const encryptionKey = randomBytes(32);
+    const onA = createRedisExchangedTokenStore({ redis: a, encryptionKey, keyPrefix });
+    const onB = createRedisExchangedTokenStore({ redis: b, encryptionKey, keyPrefix });
+    const record = {
+      accessToken: `downstream-${randomUUID()}`,
+      tokenType: 'Bearer',
+      scope: 'inventory:read',
+      expiresAt: Math.floor(Date.now() / 1000) + 600,
+    };
+    await onA.set('hash-1', record, Date.now() + 400);
+    expect(await onB.get('hash-1')).toEqual(record);
+    // At rest: no token in Redis, only ciphertext.
+    const raw = await a.getBuffer(`${keyPrefix}:hash-1`);
+    expect(raw?.includes(record.accessToken)).toBe(false);
+    // Another key, or the record under another id: a miss, not an error.
+    const stranger = createRedisExchangedTokenStore({
+      redis: b,
+      encryptionKey: randomBytes(32),
+      keyPrefix,
+    });
+    expect(await stranger.get('hash-1')).toBeUndefined();
+    await a.set(`${keyPrefix}:hash-2`, raw!);
+    expect(await onB.get('hash-2')).toBeUndefined();
+    await waitFor(async () => (await onB.get('hash-1')) === undefined);
+    expect(() =>
+      createRedisExchangedTokenStore({ redis: a, encryptionKey: randomBytes(16) }),
+    ).toThrow('encryptionKey must be 32 bytes');
   });
 
   it('gives up on each command of a frozen Redis within the command timeout, and serves again once it resumes', async () => {

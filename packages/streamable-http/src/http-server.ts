@@ -57,7 +57,16 @@ export interface RunningHttpServer {
   close(options?: { deadlineMs?: number }): Promise<void>;
 }
 
-/** Starts a standalone HTTP(S) server with the MCP endpoint, its metadata and a health check. */
+/**
+ * Starts a standalone HTTP(S) server with the MCP endpoint, its metadata and a health check.
+ *
+ * @example
+ * ```ts
+ * const server = await startHttpServer({ port: 8080, portcullis });
+ * console.log(`MCP endpoint: ${server.url}`); // http://127.0.0.1:8080/mcp
+ * await server.close();
+ * ```
+ */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const app: KoaAppLike = options.app ?? new Koa();
   const server = options.tls

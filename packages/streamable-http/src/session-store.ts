@@ -1,4 +1,4 @@
-import type { ServerChannel } from '@portcullis/core/adapter';
+import { type ServerChannel, trackOpen } from '@portcullis/core/adapter';
 import type { SseStream } from './sse-stream.js';
 
 /** One stateful MCP session. */
@@ -80,6 +80,8 @@ const isLive = (session: Session) =>
 /** The sessions of one endpoint, with idle expiry and bounds on their number, overall and per identity. */
 export class SessionStore {
   readonly #sessions = new Map<string, Session>();
+  /** Counts each open session closed on `portcullis.open` (OpenTelemetry). */
+  readonly #untrack = new Map<string, () => void>();
   /** Sessions and claims of each identity. */
   readonly #perOwner = new Map<string, number>();
   #claims = 0;
@@ -136,7 +138,9 @@ export class SessionStore {
     };
     return {
       add: (session) => {
-        if (settle()) this.#sessions.set(session.id, session);
+        if (!settle()) return;
+        this.#sessions.set(session.id, session);
+        this.#untrack.set(session.id, trackOpen('session', 'streamable-http'));
       },
       release: () => {
         if (settle()) this.#forgetOwner(owner);
@@ -176,7 +180,10 @@ export class SessionStore {
   }
 
   #remove(session: Session): void {
-    if (this.#sessions.delete(session.id)) this.#forgetOwner(session.owner);
+    if (!this.#sessions.delete(session.id)) return;
+    this.#forgetOwner(session.owner);
+    this.#untrack.get(session.id)?.();
+    this.#untrack.delete(session.id);
   }
 
   /** Sessions of the identity holding the most of them. */

@@ -23,6 +23,7 @@ import {
   type ServerChannel,
   supportedProtocolVersions,
   targetFromHeaders,
+  withTraceContext,
 } from '@portcullis/core/adapter';
 import { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 import { createMemoryEventStore, type EventStore } from './event-store.js';
@@ -145,6 +146,7 @@ export function createStreamableHttpHandler(
   /** The resource's origins, and those CORS names as well. */
   const originPolicy: OriginPolicy = {
     allowsHost: ownOrigins.allowsHost,
+    hostRefusal: ownOrigins.hostRefusal,
     allowsOrigin: (origin) =>
       ownOrigins.allowsOrigin(origin) || (origin !== undefined && corsOrigins.has(origin)),
   };
@@ -902,7 +904,8 @@ export function createStreamableHttpHandler(
       if (target?.pathname !== path) return false;
       inFlight += 1;
       try {
-        await route(req, res, parsedBody);
+        // The caller's `traceparent` (if any) is the parent of the spans of this request.
+        await withTraceContext(req.headers, () => route(req, res, parsedBody));
       } catch (error) {
         if (error instanceof HttpProblem) {
           writeJsonRpcError(res, error.status, error.id, error.code, error.message);

@@ -184,6 +184,10 @@ describe('protocol hygiene of the Streamable HTTP endpoint', () => {
     );
     expect(host.status).toBe(403);
     expect(JSON.parse(host.body).error.message).toContain('Host evil.example:80 is not allowed');
+    expect(JSON.parse(host.body).error.message).toContain(
+      `expects Host ${new URL(server.url).host} `,
+    );
+    expect(JSON.parse(host.body).error.message).toContain('trustProxy: true');
     const sameOrigin = await post(server.url, initialize(), {
       ...auth,
       origin: new URL(server.url).origin,

@@ -1,10 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { autoApproveInteraction } from './auto-approve-interaction.js';
+import {
+  type ClientRegistration,
+  type RegisteredClient,
+  toClientMetadata,
+} from './client-registration.js';
 import { createMemoryAdapterFactory } from './memory-adapter.js';
 import { loadOidcProvider } from './oidc-provider-module.js';
 import {
@@ -14,6 +19,11 @@ import {
   type TokenShape,
 } from './profiles.js';
 import { generateSigningKey, type SigningAlgorithm, type SigningKey } from './signing-keys.js';
+import {
+  actorClaims,
+  registerTokenExchangeGrant,
+  TOKEN_EXCHANGE_GRANT,
+} from './token-exchange-grant.js';
 import { type MintTokenOptions, mintToken } from './token-minting.js';
 import {
   type AuthorizationCodeTokenOptions,
@@ -24,27 +34,6 @@ import {
   requestRefreshToken,
   type TokenResponse,
 } from './token-requests.js';
-
-/** A client to register with the server. */
-export interface ClientRegistration {
-  /** Default: a random id. */
-  clientId?: string;
-  /** Default: a random secret; ignored for public clients. */
-  clientSecret?: string;
-  /** Default `['client_credentials']`. */
-  grantTypes?: ReadonlyArray<'client_credentials' | 'authorization_code' | 'refresh_token'>;
-  /** Needed for the authorization code grant. */
-  redirectUris?: readonly string[];
-  /** Default `client_secret_basic`, or `client_secret_post` in the Casdoor profile; `none` for a public client. */
-  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
-}
-
-/** A registered client's credentials. */
-export interface RegisteredClient {
-  clientId: string;
-  /** Absent for public clients. */
-  clientSecret?: string;
-}
 
 /** Options for {@link startAuthorizationServer}. */
 export interface AuthorizationServerOptions {
@@ -78,6 +67,13 @@ export interface AuthorizationServerOptions {
    * server can register a client and obtain tokens with every scope.
    */
   dynamicRegistration?: boolean;
+  /**
+   * Token exchange (RFC 8693) in the standard profile: the audiences or resources a client
+   * with the grant may get tokens for, each with the scopes it may be granted; any other
+   * target is `invalid_target`. The Casdoor profile ignores it: there an exchange gives a
+   * down-scoped token for the requesting application itself, as in Casdoor.
+   */
+  exchangeTargets?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A running authorization server. Close it with `close()` or `await using`. */
@@ -151,23 +147,6 @@ function refuseUnknownScopes(
   );
 }
 
-function toClientMetadata(registration: ClientRegistration, profile: AuthorizationServerProfile) {
-  const grantTypes = [...(registration.grantTypes ?? ['client_credentials'])];
-  const method =
-    registration.tokenEndpointAuthMethod ??
-    (profile === 'casdoor' ? 'client_secret_post' : 'client_secret_basic');
-  const metadata: ClientMetadata = {
-    client_id: registration.clientId ?? `client-${randomUUID()}`,
-    grant_types: grantTypes,
-    response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
-    redirect_uris: [...(registration.redirectUris ?? [])],
-    token_endpoint_auth_method: method,
-  };
-  if (method !== 'none')
-    metadata.client_secret = registration.clientSecret ?? randomBytes(24).toString('base64url');
-  return metadata;
-}
-
 /**
  * Starts a real OAuth 2.1 / OpenID Connect authorization server (oidc-provider) on a local
  * port: discovery, JWKS, token endpoint with client credentials, authorization code + PKCE
@@ -196,6 +175,13 @@ export async function startAuthorizationServer(
   const clients: ClientMetadata[] = (options.clients ?? []).map((client) =>
     toClientMetadata(client, profile),
   );
+  const exchangeClients = new Set<string>();
+  const allowExchange = (registration: ClientRegistration, metadata: ClientMetadata) => {
+    if (registration.grantTypes?.includes(TOKEN_EXCHANGE_GRANT))
+      exchangeClients.add(metadata.client_id);
+  };
+  for (const [index, client] of (options.clients ?? []).entries())
+    allowExchange(client, clients[index]!);
   const counts = new Map<string, number>();
   const sockets = new Set<Socket>();
   let reachable = true;
@@ -258,6 +244,7 @@ export async function startAuthorizationServer(
       pkce: { required: () => true },
       enabledJWA: { dPoPSigningAlgValues: ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] },
       clientDefaults: { id_token_signed_response_alg: keys[0]!.alg },
+      extraTokenClaims: async (_ctx, token) => actorClaims(token),
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       features: {
         devInteractions: { enabled: false },
@@ -303,6 +290,14 @@ export async function startAuthorizationServer(
     next.on('server_error', (_ctx: unknown, error: Error) => {
       process.stderr.write(`[@portcullis/testing] authorization server error: ${error.message}\n`);
     });
+    registerTokenExchangeGrant(next, {
+      profile,
+      issuer,
+      keys: () => keys,
+      exchangeClients,
+      targets: options.exchangeTargets ?? {},
+      accessTokenTtlSeconds: ttl,
+    });
     provider = next;
     handle = next.callback();
   };
@@ -336,6 +331,7 @@ export async function startAuthorizationServer(
     async registerClient(registration = {}) {
       const metadata = toClientMetadata(registration, profile);
       clients.push(metadata);
+      allowExchange(registration, metadata);
       build();
       return {
         clientId: metadata.client_id,

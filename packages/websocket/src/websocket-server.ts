@@ -9,6 +9,8 @@ import {
   type OriginPolicyOptions,
   requestHost,
   requestUrl,
+  trackOpen,
+  withTraceContext,
 } from '@portcullis/core/adapter';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { writeRawHttpAnswer } from './raw-http-answer.js';
@@ -156,12 +158,16 @@ export function attachWebSocketServer(
         ws,
         serveConnection(portcullis, ws, auth, { ...limits, url: endpointUrl(host) }),
       );
-      ws.once('close', () => connections.delete(ws));
+      const untrack = trackOpen('websocket', TRANSPORT);
+      ws.once('close', () => {
+        connections.delete(ws);
+        untrack();
+      });
     });
   }
 
   const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    onUpgrade(req, socket, head).catch((error: unknown) => {
+    withTraceContext(req.headers, () => onUpgrade(req, socket, head)).catch((error: unknown) => {
       portcullis.logger.error(
         { err: error instanceof Error ? error.message : String(error) },
         'websocket upgrade failed',

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -79,7 +81,7 @@ describe.skipIf(!available)('three file servers behind nginx, sharing Redis', ()
     ];
     instances = await Promise.all(ports.map((port) => startInstance(port!, args)));
     nginx = await startNginx(lbPort!, ports as number[]);
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
     await nginx?.stop();
@@ -87,6 +89,43 @@ describe.skipIf(!available)('three file servers behind nginx, sharing Redis', ()
     await redis?.stop();
     await as?.close();
     if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it("upgrades WebSocket through the page's nginx configuration, on every instance", async () => {
+    const { token } = await newCaller();
+    const url = new URL(resource.replace(/\/mcp$/, '/mcp/ws'));
+    const upgrades = [];
+    for (let i = 0; i < instances.length; i++) {
+      upgrades.push(
+        await new Promise<{ status: number; protocol: string | undefined }>((resolve, reject) => {
+          const request = httpRequest(url, {
+            headers: {
+              connection: 'Upgrade',
+              upgrade: 'websocket',
+              'sec-websocket-version': '13',
+              'sec-websocket-key': randomBytes(16).toString('base64'),
+              'sec-websocket-protocol': 'mcp',
+              authorization: `Bearer ${token}`,
+            },
+          });
+          request.on('upgrade', (response, socket) => {
+            socket.destroy();
+            resolve({
+              status: response.statusCode!,
+              protocol: response.headers['sec-websocket-protocol'],
+            });
+          });
+          request.on('response', (response) => {
+            response.resume();
+            resolve({ status: response.statusCode!, protocol: undefined });
+          });
+          request.on('error', reject);
+          request.end();
+        }),
+      );
+    }
+    // Without the upgrade headers nginx turns the handshake into a plain GET, answered 404.
+    expect(upgrades).toEqual(instances.map(() => ({ status: 101, protocol: 'mcp' })));
   });
 
   it('holds the rate limit in total across instances, with requests spread over all three', async () => {

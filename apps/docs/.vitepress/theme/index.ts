@@ -1,5 +1,6 @@
 import { useRoute } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
+import './custom.css';
 import { nextTick, onMounted, watch } from 'vue';
 
 /** Draws every `pre.mermaid` on the page not drawn yet; mermaid is loaded on first need. */

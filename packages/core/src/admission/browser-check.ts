@@ -4,11 +4,10 @@ import type { BrowserCheck } from './admission-entry.js';
 /**
  * Refuses a request whose `Host` this resource does not answer to (DNS rebinding) or whose
  * `Origin` is a foreign web page (CSRF, cross-site WebSocket): 403, before any credential is
- * read.
+ * read. A refused `Host` names the host expected and the fixes behind a proxy.
  */
 export function checkBrowser({ policy, host, origin }: BrowserCheck): void {
-  if (!policy.allowsHost(host))
-    throw new AuthError('forbidden', `Forbidden: Host ${host ?? '(none)'} is not allowed`);
+  if (!policy.allowsHost(host)) throw new AuthError('forbidden', policy.hostRefusal(host));
   if (!policy.allowsOrigin(origin))
     throw new AuthError('forbidden', `Forbidden: Origin ${origin} is not allowed`);
 }
