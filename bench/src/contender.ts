@@ -23,6 +23,7 @@ import { startHttpFloor, startWebSocketFloor } from './floors.js';
 import type { ContenderConfig } from './kinds.js';
 import { startSdkV1Stack, startSdkV2Stack } from './sdk-stacks.js';
 import { answerStatsRequests, joseVerifier, SCOPE, TOOL, toolText } from './shared.js';
+import { answerProfileRequests } from './steady-profile.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -146,6 +147,7 @@ async function start(config: ContenderConfig): Promise<{ url?: string; resource?
 
 const config = JSON.parse(process.env.BENCH_CONTENDER ?? '{}') as ContenderConfig;
 answerStatsRequests();
+answerProfileRequests();
 process.on('disconnect', () => process.exit(0));
 const { url, resource } = await start(config);
 process.send?.({ type: 'ready', url, resource });

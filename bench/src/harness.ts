@@ -165,7 +165,10 @@ export interface HarnessOptions {
   floodTokens: number;
   /** Only these rows (ids); default all. */
   only?: string[];
-  /** Write a V8 CPU profile of each contender into this folder. */
+  /**
+   * Write a V8 CPU profile of each contender (`<id>.cpuprofile`, but stdio's) into this folder,
+   * taken over its last measurement at the highest concurrency only.
+   */
   cpuProfileDir?: string;
   log?: (line: string) => void;
 }
@@ -292,16 +295,10 @@ export async function runHarness(
   const log = options.log ?? (() => {});
   const loadBefore = loadavg();
   const freeBefore = freemem();
-  const nodeOptions = (name: string) => [
-    '--expose-gc',
-    ...(options.cpuProfileDir
-      ? // One folder per contender: the loader thread of tsx writes a profile of its own.
-        ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}/${name}`]
-      : []),
-  ];
+  const nodeOptions = ['--expose-gc'];
   const children: Child[] = [];
-  const start = (script: string, env: Record<string, string> = {}, name?: string) => {
-    const child = startChild(script, { env, nodeOptions: name ? nodeOptions(name) : [] });
+  const start = (script: string, env: Record<string, string> = {}, contender = false) => {
+    const child = startChild(script, { env, nodeOptions: contender ? nodeOptions : [] });
     children.push(child);
     return child;
   };
@@ -354,7 +351,7 @@ export async function runHarness(
       const child = start(
         './contender.ts',
         { BENCH_CONTENDER: JSON.stringify(configFor(row.kind, id)) },
-        id,
+        true,
       );
       const { url, resource } = (await child.ready) as unknown as { url: string; resource: string };
       const dpop = row.dpop ? createDpopKeyPair() : undefined;
@@ -436,7 +433,20 @@ export async function runHarness(
       const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
       for (const concurrency of options.concurrencies)
         for (const contender of order) {
+          // The profile: the last round at the highest concurrency, and nothing else.
+          const profiled =
+            options.cpuProfileDir !== undefined &&
+            contender.child !== undefined &&
+            round === options.rounds - 1 &&
+            concurrency === Math.max(...options.concurrencies);
+          if (profiled) await contender.child!.request({ type: 'profile', action: 'start' });
           const m = await measure(contender, concurrency, options.seconds);
+          if (profiled)
+            await contender.child!.request({
+              type: 'profile',
+              action: 'stop',
+              file: `${options.cpuProfileDir}/${contender.row.id}.cpuprofile`,
+            });
           const key = `${contender.row.id}@${concurrency}`;
           samples.set(key, [...(samples.get(key) ?? []), m]);
           log(
