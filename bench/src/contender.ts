@@ -15,6 +15,7 @@ import {
   defineTool,
   type Portcullis,
 } from '@portcullis/core';
+import { createFetchHandler } from '@portcullis/fetch';
 import { serveStdio } from '@portcullis/stdio';
 import { startHttpServer } from '@portcullis/streamable-http';
 import { startWebSocketServer } from '@portcullis/websocket';
@@ -100,6 +101,20 @@ async function start(config: ContenderConfig): Promise<{ url?: string; resource?
         portcullis: ({ origin }) => portcullisFor(config, `${origin}/mcp`),
       });
       return { url: server.url, resource: server.portcullis.resource };
+    }
+    case 'portcullis-fetch-node': {
+      // The fetch adapter on Node, through @hono/node-server's Request/Response bridge.
+      const { serve } = await import('@hono/node-server');
+      let handler: ReturnType<typeof createFetchHandler> | undefined;
+      const port = await new Promise<number>((resolve) => {
+        serve(
+          { fetch: (request: Request) => handler!.fetch(request), port: 0, hostname: '127.0.0.1' },
+          (info) => resolve(info.port),
+        );
+      });
+      const resource = `http://127.0.0.1:${port}/mcp`;
+      handler = createFetchHandler(portcullisFor(config, resource));
+      return { url: resource, resource };
     }
     case 'portcullis-ws': {
       const server = await startWebSocketServer({

@@ -79,6 +79,13 @@ export const ROWS: readonly Row[] = [
     manyCallers: true,
   },
   {
+    id: 'portcullis-fetch-node',
+    label: 'Portcullis fetch adapter on Node (2025 request)',
+    transport: 'http',
+    kind: 'portcullis-fetch-node',
+    request: 'legacy',
+  },
+  {
     id: 'portcullis-ws',
     label: 'Portcullis WebSocket',
     transport: 'ws',

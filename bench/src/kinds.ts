@@ -6,6 +6,7 @@ export const CONTENDER_KINDS = [
   'portcullis-http-dpop',
   'portcullis-http-rate-limited',
   'portcullis-http-audited',
+  'portcullis-fetch-node',
   'portcullis-ws',
   'portcullis-stdio',
   'sdk-v2',

@@ -16,6 +16,7 @@ const SDK_OF: Record<string, { v1?: string; v2?: string }> = {
   'portcullis-http-audited': { v1: 'sdk-v1-stateless', v2: 'sdk-v2-legacy' },
   'portcullis-http-session': { v1: 'sdk-v1-session' },
   'portcullis-http-modern': { v2: 'sdk-v2-modern' },
+  'portcullis-fetch-node': { v1: 'sdk-v1-stateless', v2: 'sdk-v2-legacy' },
 };
 const FLOOR_OF: Record<string, string> = {
   'portcullis-http-stateless': 'floor-http-cached',
@@ -25,6 +26,7 @@ const FLOOR_OF: Record<string, string> = {
   'portcullis-http-many-callers': 'floor-http-verify',
   'portcullis-http-session': 'floor-http-cached',
   'portcullis-http-modern': 'floor-http-cached',
+  'portcullis-fetch-node': 'floor-http-cached',
   'portcullis-ws': 'floor-ws',
 };
 
@@ -109,6 +111,7 @@ export function goals(result: HarnessResult, concurrency = 32): Goal[] {
     'portcullis-http-stateless',
     'portcullis-http-session',
     'portcullis-http-modern',
+    'portcullis-fetch-node',
   ]) {
     const row = at(id);
     if (!row || !floor) continue;

@@ -52,7 +52,7 @@ function sourceRepository(): string | undefined {
 }
 const repository = sourceRepository();
 
-const PACKAGES = ['core', 'streamable-http', 'websocket', 'stdio', 'redis', 'testing'];
+const PACKAGES = ['core', 'streamable-http', 'fetch', 'websocket', 'stdio', 'redis', 'testing'];
 
 /** The guide pages grouped below; any other page in docs/ is listed under "More". */
 const GUIDE = [
@@ -81,6 +81,17 @@ const GUIDE = [
       { text: 'Streamable HTTP', link: '/streamable-http' },
       { text: 'WebSocket', link: '/websocket' },
       { text: 'stdio', link: '/stdio' },
+    ],
+  },
+  {
+    text: 'Web-standard runtimes',
+    items: [
+      { text: 'Fetch runtimes: state and sharing', link: '/runtimes' },
+      { text: 'Bun', link: '/bun' },
+      { text: 'Deno', link: '/deno' },
+      { text: 'Cloudflare Workers', link: '/workers' },
+      { text: 'Hono', link: '/hono' },
+      { text: 'Next.js route handlers', link: '/nextjs' },
     ],
   },
   {

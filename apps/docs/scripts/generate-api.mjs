@@ -7,7 +7,15 @@ import { Application, LogLevel, ReflectionKind } from 'typedoc';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const out = `${root}docs/api`;
 /** The published packages, in the order the reference lists them. */
-export const PACKAGES = ['core', 'streamable-http', 'websocket', 'stdio', 'redis', 'testing'];
+export const PACKAGES = [
+  'core',
+  'streamable-http',
+  'fetch',
+  'websocket',
+  'stdio',
+  'redis',
+  'testing',
+];
 
 await rm(out, { recursive: true, force: true });
 const app = await Application.bootstrapWithPlugins({

@@ -1,8 +1,9 @@
 /**
  * What a transport author needs to serve a Portcullis over a transport of their own: the one
  * admission (`portcullis.admit`) and its entries, challenges, the server channel, the HTTP
- * routing and message reading steps, the connection era, origin policy, DPoP request pieces
- * and JSON-RPC helpers. An adapter imports only this entry and the root `@portcullis/core`.
+ * routing and message reading steps, the transport-neutral HTTP decision step
+ * (`createHttpDecision`) and what carries out its plans, the connection era, origin policy,
+ * DPoP request pieces and JSON-RPC helpers. An adapter imports only this entry and the root `@portcullis/core`.
  *
  * @packageDocumentation
  * @module @portcullis/core/adapter
@@ -31,6 +32,7 @@ export {
   readAccessToken,
   readBearerToken,
 } from './bearer-token.js';
+export { bodyLimitOf, bodyLimitOfBody, SMALL_BODY_BYTES } from './body-limits.js';
 export {
   type Challenge,
   type ChallengeContext,
@@ -43,6 +45,7 @@ export {
   type ConnectionMessage,
   decideConnectionEra,
 } from './connection-era.js';
+export { type CorsOptions, corsHeaders, preflightHeaders } from './cors.js';
 export {
   boundThumbprint,
   createDpopPolicy,
@@ -59,11 +62,42 @@ export {
 export { dpopTargetUri, requestUrl } from './dpop-target-uri.js';
 export { type DecodedHeaderValue, decodeHeaderValue } from './header-value.js';
 export {
+  challengeAnswer,
+  emptyAnswer,
+  type HttpAnswer,
+  jsonRpcErrorAnswer,
+} from './http-answer.js';
+export {
+  createHttpDecision,
+  type HeadDecision,
+  type HttpDecision,
+  type HttpDecisionOptions,
+  type HttpRequestHead,
+  type PostHead,
+  type SessionRequest,
+  type StatelessBodyDecision,
+  type StatelessHeadDecision,
+} from './http-decision.js';
+export {
+  answerExchange,
+  type Exchange,
+  type ExchangeResponder,
+  type PostedMessage,
+} from './http-exchange.js';
+export {
+  type BodyDecision,
+  type PostBody,
+  payloadTooLargeAnswer,
+  type ResponseMode,
+  refusalAnswer,
+} from './http-post-decision.js';
+export {
   HEADER_MISMATCH_ERROR_CODE,
   type HttpRoute,
   type McpRequestHeaders,
   type ModernMessage,
   modernErrorStatus,
+  type PostRefusal,
   routeHttpPost,
   targetFromHeaders,
   UNSUPPORTED_VERSION_ERROR_CODE,
@@ -75,7 +109,16 @@ export {
   JsonRpcErrorCode,
   type RequestId,
 } from './json-rpc.js';
+export { collectResponses, dispatchAll, type LegacyDispatch } from './legacy-dispatch.js';
+export {
+  batchRefusal,
+  type LegacyPost,
+  type PostedLegacyMessage,
+  type PostedLegacyRequest,
+  readLegacyPost,
+} from './legacy-post.js';
 export { type ListeningAddress, listen } from './listen.js';
+export { accepts } from './media-type.js';
 export {
   createOriginPolicy,
   isLoopbackHostname,
@@ -97,6 +140,7 @@ export {
   latestProtocolVersion,
   legacyProtocolVersions,
   modernProtocolVersions,
+  primesStreams,
   supportedProtocolVersions,
 } from './protocol-versions.js';
 export { type ReadMessage, readMessage } from './read-message.js';
@@ -108,6 +152,8 @@ export {
   type ServerChannelOptions,
 } from './server-channel.js';
 export { createServerFactory, type ServerFactoryOptions } from './server-factory.js';
+export { formatSseEvent, formatSsePriming, SSE_HEADERS, SSE_KEEP_ALIVE } from './sse-format.js';
+export { createStatelessChannels, type StatelessChannels } from './stateless-channels.js';
 export { type OpenKind, trackOpen } from './telemetry/open-count.js';
 export { type TraceHeaders, withTraceContext } from './telemetry/trace-context.js';
 export { formatBearerChallenge, formatChallenge } from './www-authenticate.js';

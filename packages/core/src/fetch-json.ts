@@ -23,7 +23,9 @@ export async function fetchJson(
   try {
     response = await fetchImpl(url, {
       ...init,
-      redirect: 'error',
+      // Never followed: a 3xx is refused below as not `ok` (`manual`, not `error`, which
+      // Workers do not implement).
+      redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
       headers: { accept: 'application/json', ...init?.headers },
     });
@@ -43,7 +45,7 @@ export async function fetchJson(
     throw new Error(`${url} answered HTTP ${response.status}`);
   }
   const text = await response.text();
-  if (Buffer.byteLength(text) > maxBytes)
+  if (new TextEncoder().encode(text).byteLength > maxBytes)
     throw new Error(`${url} answered more than ${maxBytes} bytes`);
   let value: unknown;
   try {

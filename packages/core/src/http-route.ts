@@ -34,18 +34,21 @@ export type ModernMessage = JSONRPCMessage & {
   params?: Record<string, unknown>;
 };
 
+/** A refusal of a POST: its HTTP status and JSON-RPC error. */
+export interface PostRefusal {
+  kind: 'reject';
+  status: number;
+  id: RequestId | null;
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
 /** Where an HTTP POST goes: the 2025-era handling, the stateless 2026-07-28 one, or a refusal. */
 export type HttpRoute =
   | { kind: 'legacy' }
   | { kind: 'modern'; message: ModernMessage; revision: string }
-  | {
-      kind: 'reject';
-      status: number;
-      id: RequestId | null;
-      code: number;
-      message: string;
-      data?: unknown;
-    };
+  | PostRefusal;
 
 /** The body field that `Mcp-Name` mirrors, for the methods that need one. */
 const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = {

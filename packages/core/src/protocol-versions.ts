@@ -41,6 +41,14 @@ export function allowsBatches(version: string): boolean {
 }
 
 /**
+ * Whether a revision's clients expect a resumable stream to start with a priming event
+ * (an event id, empty data and `retry`: SEP-1699, from 2025-11-25).
+ */
+export function primesStreams(version: string): boolean {
+  return version >= '2025-11-25';
+}
+
+/**
  * The `-32022` refusal of a 2026-07-28 `_meta` envelope that names `requested`, with
  * `data: { supported, requested }`; `undefined` when this server serves that revision.
  */

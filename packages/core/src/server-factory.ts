@@ -25,10 +25,10 @@ import type { ResourceUpdates } from './resource-updates.js';
 import { checkResourceUri } from './resource-uri.js';
 import { createAuditRecorder } from './telemetry/audit-telemetry.js';
 import { traceHandler } from './telemetry/handler-span.js';
-import { trackOpen } from './telemetry/open-count.js';
 import { labelServer } from './telemetry/server-labels.js';
 import { stepUpRefusal } from './token-exchange/handler-exchange.js';
 import type { TokenExchanger } from './token-exchange/token-exchanger.js';
+import { visibleListings } from './visible-listings.js';
 
 /** What a transport knows when it asks for a server instance. */
 export interface ServerContext {
@@ -175,8 +175,6 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         throw new JsonRpcError(UNAUTHORIZED_ERROR_CODE, 'Unauthorized', 'token has expired');
       return auth;
     };
-    const visible = (required: readonly string[], auth: AuthInfo | undefined) =>
-      auth === undefined ? !requireAuth : registry.allows(required, auth);
 
     const contextOf = createHandlerContextOf({
       server,
@@ -225,10 +223,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
         });
     };
 
-    /**
-     * Runs a handler (in its span) and audits its outcome; protocol errors pass through, and a token exchange
-     * that needs more of the caller's scopes becomes `insufficient_scope` (step-up).
-     */
+    /** Runs a handler in its span and audits it; an exchange lacking caller scopes steps up. */
     const run = async <T>(
       done: (failed: boolean) => void,
       target: string,
@@ -244,20 +239,9 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
       }
     };
 
-    /** The listings of the entries `auth` may see. */
-    const listed = <L>(
-      entries: Iterable<{ definition: { scopes: readonly string[] }; listing: L }>,
-      auth: AuthInfo | undefined,
-    ): L[] => {
-      const shown: L[] = [];
-      for (const { definition, listing } of entries)
-        if (visible(definition.scopes, auth)) shown.push(listing);
-      return shown;
-    };
-
     if (registry.tools.size > 0) {
       on('tools/list', (_request, ctx) => ({
-        tools: listed(registry.tools.values(), callerOf(ctx)),
+        tools: visibleListings(registry, requireAuth, registry.tools.values(), callerOf(ctx)),
       }));
 
       on('tools/call', async (rawRequest, ctx) => {
@@ -293,10 +277,20 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
 
     if (hasResources) {
       on('resources/list', (_request, ctx) => ({
-        resources: listed(registry.resources.values(), callerOf(ctx)),
+        resources: visibleListings(
+          registry,
+          requireAuth,
+          registry.resources.values(),
+          callerOf(ctx),
+        ),
       }));
       on('resources/templates/list', (_request, ctx) => ({
-        resourceTemplates: listed(registry.resourceTemplates.values(), callerOf(ctx)),
+        resourceTemplates: visibleListings(
+          registry,
+          requireAuth,
+          registry.resourceTemplates.values(),
+          callerOf(ctx),
+        ),
       }));
 
       on('resources/read', async (rawRequest, ctx) => {
@@ -335,7 +329,7 @@ export function createServerFactory(options: ServerFactoryOptions): ServerFactor
 
     if (registry.prompts.size > 0) {
       on('prompts/list', (_request, ctx) => ({
-        prompts: listed(registry.prompts.values(), callerOf(ctx)),
+        prompts: visibleListings(registry, requireAuth, registry.prompts.values(), callerOf(ctx)),
       }));
 
       on('prompts/get', async (rawRequest, ctx) => {

@@ -4,8 +4,7 @@
  * @packageDocumentation
  * @module @portcullis/streamable-http
  */
-export type { ListeningAddress } from '@portcullis/core/adapter';
-export type { CorsOptions } from './cors.js';
+export type { CorsOptions, ListeningAddress } from '@portcullis/core/adapter';
 export {
   createMemoryEventStore,
   type EventStore,

@@ -1,20 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage } from '@portcullis/core';
+import { formatSseEvent, formatSsePriming } from '@portcullis/core/adapter';
 import type { EventStore } from './event-store.js';
-
-/** Headers of every SSE answer. */
-export const SSE_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-} as const;
+import { writeSse } from './sse-response.js';
 
 /** What a priming event stores: no message at all. */
 const PRIMING_MESSAGE = {} as JSONRPCMessage;
-
-function formatEvent(message: JSONRPCMessage, eventId: string | undefined): string {
-  return `event: message\n${eventId ? `id: ${eventId}\n` : ''}data: ${JSON.stringify(message)}\n\n`;
-}
 
 /**
  * One SSE stream of a session. With an event store, every message is stored before it is
@@ -55,7 +46,7 @@ export class SseStream {
       const eventId = this.eventStore
         ? await this.eventStore.storeEvent(this.id, message).catch(() => undefined)
         : undefined;
-      this.#res?.write(formatEvent(message, eventId));
+      if (this.#res) writeSse(this.#res, formatSseEvent(message, eventId));
     });
     return this.#queue;
   }
@@ -70,8 +61,8 @@ export class SseStream {
     const eventId = await this.eventStore
       .storeEvent(this.id, PRIMING_MESSAGE)
       .catch(() => undefined);
-    if (eventId === undefined) return;
-    this.#res?.write(`id: ${eventId}\nretry: ${retryMs}\ndata: \n\n`);
+    if (eventId === undefined || !this.#res) return;
+    writeSse(this.#res, formatSsePriming(eventId, retryMs));
   }
 
   /** Ends the client connection but not the stream: later messages are stored for resumption. */
@@ -83,12 +74,7 @@ export class SseStream {
   /** Writes replayed events to `res` before it is attached. */
   static writeReplayed(res: ServerResponse, eventId: string, message: JSONRPCMessage): void {
     if (message === PRIMING_MESSAGE || !('jsonrpc' in message)) return;
-    res.write(formatEvent(message, eventId));
-  }
-
-  /** Writes a comment line so proxies and clients see the connection is alive. */
-  heartbeat(): void {
-    this.#res?.write(': keep-alive\n\n');
+    writeSse(res, formatSseEvent(message, eventId));
   }
 
   /** Ends the stream after every queued message is written. */

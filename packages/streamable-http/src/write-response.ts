@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type Challenge, errorResponse } from '@portcullis/core/adapter';
+import { errorResponse, type HttpAnswer } from '@portcullis/core/adapter';
 
 /** Writes a JSON body with a status and extra headers, unless the response is already sent. */
 export function writeJson(
@@ -33,13 +33,10 @@ export function writeJsonRpcError(
   writeJson(res, status, errorResponse(id, code, message), headers);
 }
 
-/** Writes a challenge built by the core, as it is. */
-export function writeChallenge(
-  res: ServerResponse,
-  challenge: Challenge,
-  headers: Record<string, string> = {},
-): void {
-  writeJson(res, challenge.status, challenge.body, { ...headers, ...challenge.headers });
+/** Writes an answer decided by the core, as it is. */
+export function writeAnswer(res: ServerResponse, answer: HttpAnswer): void {
+  if (answer.body === undefined) writeEmpty(res, answer.status, answer.headers);
+  else writeJson(res, answer.status, answer.body, answer.headers);
 }
 
 /** Writes a body-less answer. */

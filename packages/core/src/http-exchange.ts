@@ -1,31 +1,38 @@
-import type { ServerResponse } from 'node:http';
-import type { AuthInfo, JSONRPCMessage } from '@portcullis/core';
-import type { MessageSink, RequestId, ServerChannel } from '@portcullis/core/adapter';
-import { SSE_HEADERS } from './sse-stream.js';
-import { writeEmpty, writeJson } from './write-response.js';
+import type { AuthInfo } from './auth-info.js';
+import type { RequestId } from './json-rpc.js';
+import type { JSONRPCMessage } from './mcp-types.js';
+import type { MessageSink, ServerChannel } from './server-channel.js';
 
-/** One JSON-RPC message posted alone, as `answerExchange` answers it. */
+/** One JSON-RPC message posted alone, as {@link answerExchange} answers it. */
 export type PostedMessage = JSONRPCMessage & { method: string; id?: RequestId };
+
+/**
+ * How an adapter writes the answer of one exchange; it adds the headers every answer of the
+ * request carries (CORS). Nothing is written after `end` or `json`.
+ */
+export interface ExchangeResponder {
+  /** Writes a complete answer: a JSON body, or none (`undefined`, e.g. 202). */
+  json(status: number, body: unknown): void;
+  /**
+   * Starts a 200 SSE answer; `longLived` for a stream that stays open until the client goes
+   * away (`subscriptions/listen`), which then gets keep-alive comments and is ended at shutdown.
+   */
+  startStream(longLived: boolean): void;
+  /** Writes one SSE event. */
+  event(message: JSONRPCMessage): void;
+  /** Ends the SSE answer. */
+  end(): void;
+  /** Calls `listener` once if the client goes away before the answer is complete. */
+  onAbort(listener: () => void): void;
+}
 
 /** What one exchange needs besides the message. */
 export interface Exchange {
-  res: ServerResponse;
   channel: ServerChannel;
   auth: AuthInfo | undefined;
-  /** CORS and other headers every answer carries. */
-  headers: Record<string, string>;
-  /** Milliseconds between SSE keep-alive comments on long-lived streams. */
-  heartbeatMs: number;
+  responder: ExchangeResponder;
   /** The HTTP status of a JSON answer that is a JSON-RPC error with `code`. */
   errorStatus: (code: number) => number;
-  /** Where open `subscriptions/listen` streams are kept while open, so shutdown can end them. */
-  listenStreams: Set<ServerResponse>;
-}
-
-const MODERN_SSE_HEADERS = { ...SSE_HEADERS, 'x-accel-buffering': 'no' } as const;
-
-function sseFrame(message: JSONRPCMessage): string {
-  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 }
 
 /**
@@ -37,58 +44,49 @@ function sseFrame(message: JSONRPCMessage): string {
  * client that goes away cancels its request. No event ids: nothing here is resumable.
  */
 export function answerExchange(message: PostedMessage, exchange: Exchange): Promise<void> {
-  const { res, channel, auth, headers } = exchange;
+  const { channel, auth, responder } = exchange;
   if (message.id === undefined) {
     channel.dispatch(message, { auth, sink: { send: () => {} } });
-    writeEmpty(res, 202, headers);
+    responder.json(202, undefined);
     return Promise.resolve();
   }
   const listening = message.method === 'subscriptions/listen';
   return new Promise((resolve) => {
     let streaming = false;
     let answered = false;
-    let heartbeat: NodeJS.Timeout | undefined;
-    const openStream = () => {
-      streaming = true;
-      res.writeHead(200, { ...headers, ...MODERN_SSE_HEADERS });
-      res.flushHeaders();
-      if (listening) {
-        heartbeat = setInterval(() => res.write(': keep-alive\n\n'), exchange.heartbeatMs);
-        heartbeat.unref();
-      }
-    };
     const finish = () => {
       answered = true;
-      clearInterval(heartbeat);
-      exchange.listenStreams.delete(res);
       resolve();
     };
     const sink: MessageSink = {
       send(outgoing) {
-        if (answered || res.writableEnded) return;
+        if (answered) return;
         const isResponse = !('method' in outgoing);
         if (!streaming && isResponse) {
           const error = (outgoing as { error?: { code: number } }).error;
-          writeJson(res, error ? exchange.errorStatus(error.code) : 200, outgoing, headers);
+          responder.json(error ? exchange.errorStatus(error.code) : 200, outgoing);
           finish();
           return;
         }
-        if (!streaming) openStream();
-        res.write(sseFrame(outgoing));
+        if (!streaming) {
+          streaming = true;
+          responder.startStream(false);
+        }
+        responder.event(outgoing);
         if (isResponse) {
-          res.end();
+          responder.end();
           finish();
         }
       },
     };
-    res.once('close', () => {
+    responder.onAbort(() => {
       if (answered) return;
       channel.release(sink);
       finish();
     });
     if (listening) {
-      openStream();
-      exchange.listenStreams.add(res);
+      streaming = true;
+      responder.startStream(true);
     }
     channel.dispatch(message, { auth, sink });
   });

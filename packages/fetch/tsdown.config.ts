@@ -1,0 +1,3 @@
+import { buildConfig } from '../../tsdown.shared.ts';
+
+export default buildConfig();
