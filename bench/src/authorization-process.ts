@@ -2,7 +2,7 @@
  * The development authorization server (`@portcullis/testing`) in a process of its own, so
  * that oidc-provider's promise hooks slow no contender. Beside it, a bare `node:http` server
  * publishes the same JWKS at `/jwks/<contender>` and counts the fetches of each contender.
- * IPC: `{ type: 'mint', seq, audience, count?, forgedKid? }` answers `{ seq, tokens }`;
+ * IPC: `{ type: 'mint', seq, audience, count?, forgedKid?, scopes?, claims? }` answers `{ seq, tokens }`;
  * `{ type: 'jwks-count', seq }` answers `{ seq, counts }`. Sends `{ type: 'ready', issuer,
  * jwksBase }` once listening.
  */
@@ -30,18 +30,21 @@ interface Request {
   forgedKid?: boolean;
   /** Default: the one scope the tool needs. */
   scopes?: string[];
+  /** Further claims (a DPoP binding, `cnf.jkt`). */
+  claims?: Record<string, unknown>;
 }
 
 process.on('message', async (message: Request) => {
   if (message.type === 'mint') {
     const tokens: string[] = [];
-    for (let i = 0; i < Math.min(message.count ?? 1, 10_000); i += 1)
+    for (let i = 0; i < Math.min(message.count ?? 1, 20_000); i += 1)
       tokens.push(
         await as.mintToken({
           audience: message.audience ?? '',
           scopes: message.scopes ?? [SCOPE],
           subject: SUBJECT,
           clientId: 'bench',
+          ...(message.claims && { claims: message.claims }),
           // Signed by the real key, but naming a key the JWKS does not publish.
           ...(message.forgedKid && { header: { kid: `forged-${randomUUID()}` } }),
         }),

@@ -5,8 +5,11 @@
  * memory) until it is killed. `portcullis-stdio` serves stdin/stdout instead (its parent is
  * the driver, which owns the pipes) and reports `ready` without a URL.
  */
+import { createWriteStream } from 'node:fs';
 import {
+  type AuditEvent,
   createJwtVerifier,
+  createMemoryRateLimiter,
   createPortcullis,
   createRegistry,
   defineTool,
@@ -21,11 +24,41 @@ import { startHttpFloor, startWebSocketFloor } from './floors.js';
 import type { ContenderConfig } from './kinds.js';
 import { startSdkV1Stack, startSdkV2Stack } from './sdk-stacks.js';
 import { answerStatsRequests, joseVerifier, SCOPE, TOOL, toolText } from './shared.js';
+import { answerProfileRequests } from './steady-profile.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** What an audit sink of a real deployment does: JSON lines, buffered, written to a file. */
+const auditFile = createWriteStream('/dev/null');
+let auditLines = '';
+let auditCount = 0;
+const jsonLineSink = (event: AuditEvent) => {
+  auditLines += `${JSON.stringify(event)}\n`;
+  if (++auditCount % 256 === 0) {
+    auditFile.write(auditLines);
+    auditLines = '';
+  }
+};
+
+/** What each Portcullis contender kind turns on beside the plain stateless contender. */
+function featuresOf(kind: ContenderConfig['kind']) {
+  switch (kind) {
+    case 'portcullis-http-dpop':
+      // Every call carries a token bound to a key (`cnf.jkt`) and a fresh proof (ES256).
+      return { dpop: { mode: 'required' as const } };
+    case 'portcullis-http-rate-limited':
+      // A limit no caller of the run reaches: every message is counted, none refused.
+      return { rateLimiter: createMemoryRateLimiter({ limit: 1e9, windowMs: 1_000 }) };
+    case 'portcullis-http-audited':
+      return { audit: jsonLineSink };
+    default:
+      return {};
+  }
+}
+
 function portcullisFor(config: ContenderConfig, resource: string): Portcullis {
   return createPortcullis({
+    ...featuresOf(config.kind),
     resource,
     server: { name: 'bench', version: '1.0.0' },
     registry: createRegistry({
@@ -55,6 +88,9 @@ async function start(config: ContenderConfig): Promise<{ url?: string; resource?
   switch (config.kind) {
     case 'portcullis-http-stateless':
     case 'portcullis-http-modern':
+    case 'portcullis-http-dpop':
+    case 'portcullis-http-rate-limited':
+    case 'portcullis-http-audited':
     case 'portcullis-http-session': {
       const server = await startHttpServer({
         ...(config.kind === 'portcullis-http-session' && {
@@ -126,6 +162,7 @@ async function start(config: ContenderConfig): Promise<{ url?: string; resource?
 
 const config = JSON.parse(process.env.BENCH_CONTENDER ?? '{}') as ContenderConfig;
 answerStatsRequests();
+answerProfileRequests();
 process.on('disconnect', () => process.exit(0));
 const { url, resource } = await start(config);
 process.send?.({ type: 'ready', url, resource });

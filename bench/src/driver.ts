@@ -4,12 +4,14 @@
  * sends a call, waits for its answer, sends the next). A call counts only when its answer is
  * the expected JSON-RPC result. It is also the parent of the stdio contender (it owns the
  * pipes) and relays that process's stats, and it holds the idle sessions and connections of
- * the memory measurements. Every loop is bounded in time and in count.
+ * the memory measurements. Every load is bounded either by a number of calls (`calls`: a slow
+ * machine takes longer, never fails) or by time (`seconds`), and every loop also by count.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { WebSocket } from 'ws';
+import { type DpopKeyPair, dpopProofSigner } from './dpop-signer.js';
 import type { ContenderConfig } from './kinds.js';
 import {
   EXPECTED_TEXT,
@@ -47,23 +49,60 @@ function summary(calls: number, errors: number, seconds: number): LoadResult {
   };
 }
 
-function runHttp(options: {
-  url: string;
-  headers: Record<string, string>;
-  body: object;
+/** How long a load runs: a number of calls (answered or not), else a number of seconds. */
+interface Budget {
   connections: number;
   seconds: number;
-}): Promise<LoadResult> {
+  calls?: number;
+}
+
+/**
+ * Per request, what autocannon sends as `authorization` (and `dpop`): the one token of
+ * `headers`, or each of `tokens` in turn (many callers), with a fresh DPoP proof when `dpop`.
+ */
+function perRequestCredentials(
+  url: string,
+  tokens: string[] | undefined,
+  dpop: DpopKeyPair | undefined,
+) {
+  if (!tokens?.length) return undefined;
+  const scheme = dpop ? 'DPoP' : 'Bearer';
+  const credentials = tokens.map((token) => ({
+    authorization: `${scheme} ${token}`,
+    prove: dpop ? dpopProofSigner(dpop, url, token) : undefined,
+  }));
+  let next = 0;
+  return (request: autocannon.Request): autocannon.Request => {
+    const { authorization, prove } = credentials[next++ % credentials.length]!;
+    const headers: Record<string, string | string[] | undefined> = {
+      ...request.headers,
+      authorization,
+    };
+    if (prove) headers.dpop = prove();
+    return { ...request, headers };
+  };
+}
+
+function runHttp(
+  options: Budget & {
+    url: string;
+    headers: Record<string, string>;
+    body: object;
+    tokens?: string[];
+    dpop?: DpopKeyPair;
+  },
+): Promise<LoadResult> {
   let calls = 0;
   let errors = 0;
   let lastOk = false;
   const started = performance.now();
+  const setupRequest = perRequestCredentials(options.url, options.tokens, options.dpop);
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url: options.url,
         connections: options.connections,
-        duration: options.seconds,
+        ...(options.calls ? { amount: options.calls } : { duration: options.seconds }),
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -73,6 +112,7 @@ function runHttp(options: {
         body: JSON.stringify(options.body),
         requests: [
           {
+            ...(setupRequest && { setupRequest }),
             onResponse(status: number, body: string) {
               lastOk = status === 200 && isExpectedAnswer(body, 1);
               if (!lastOk) errors += 1;
@@ -101,14 +141,12 @@ interface Channel {
 }
 
 /**
- * Lock-step load: `workers` clients share `channels` round-robin; each sends a call and waits
- * for its answer before the next, until `seconds` have passed.
+ * Lock-step load: `connections` clients share `channels` round-robin; each sends a call and
+ * waits for its answer before the next, until `calls` were sent or `seconds` have passed.
  */
-async function lockStep(
-  channels: Channel[],
-  workers: number,
-  seconds: number,
-): Promise<LoadResult> {
+async function lockStep(channels: Channel[], budget: Budget): Promise<LoadResult> {
+  const workers = budget.connections;
+  const limit = Math.min(budget.calls ?? MAX_SAMPLES, MAX_SAMPLES);
   let nextId = 1_000;
   let calls = 0;
   let errors = 0;
@@ -132,11 +170,11 @@ async function lockStep(
       );
     });
   const started = performance.now();
-  const deadline = started + seconds * 1000;
+  const deadline = budget.calls ? Number.POSITIVE_INFINITY : started + budget.seconds * 1000;
   await Promise.all(
     Array.from({ length: workers }, async (_, worker) => {
       const channel = channels[worker % channels.length]!;
-      while (performance.now() < deadline && calls + errors < MAX_SAMPLES) {
+      while (performance.now() < deadline && nextId - 1_000 < limit) {
         const id = nextId++;
         const sent = performance.now();
         const ok = await new Promise<boolean>((resolve) => {
@@ -282,22 +320,31 @@ async function startStdio(config: ContenderConfig, token: string): Promise<void>
 const held: WebSocket[] = [];
 
 type Command =
-  | {
+  | ({
       type: 'http';
       url: string;
       headers: Record<string, string>;
       body: object;
-      connections: number;
-      seconds: number;
-    }
-  | { type: 'ws'; url: string; token: string; connections: number; seconds: number }
+      tokens?: string[];
+      dpop?: DpopKeyPair;
+    } & Budget)
+  | ({ type: 'ws'; url: string; token: string } & Budget)
   | { type: 'stdio-start'; config: ContenderConfig; token: string }
-  | { type: 'stdio'; connections: number; seconds: number }
+  | ({ type: 'stdio' } & Budget)
   | { type: 'stdio-stats'; gc?: boolean }
   | { type: 'open-sessions'; url: string; token: string; count: number }
   | { type: 'open-ws'; url: string; token: string; count: number }
   | { type: 'close-ws' }
-  | { type: 'flood'; url: string; transport: 'http' | 'ws'; tokens: string[]; seconds: number };
+  | {
+      type: 'flood';
+      url: string;
+      transport: 'http' | 'ws';
+      tokens: string[];
+      /** For this long (default: until `attempts`). */
+      seconds?: number;
+      /** At most this many attempts (default 200,000). */
+      attempts?: number;
+    };
 
 async function handle(command: Command): Promise<unknown> {
   switch (command.type) {
@@ -307,14 +354,14 @@ async function handle(command: Command): Promise<unknown> {
       const sockets = await inBatches(command.connections, 64, () =>
         openWebSocket(command.url, command.token),
       );
-      const result = await lockStep(sockets, command.connections, command.seconds);
+      const result = await lockStep(sockets, command);
       for (const socket of sockets) socket.terminate();
       return result;
     }
     case 'stdio-start':
       return startStdio(command.config, command.token);
     case 'stdio':
-      return lockStep([stdioChannel!], command.connections, command.seconds);
+      return lockStep([stdioChannel!], command);
     case 'stdio-stats':
       return new Promise((resolve) => {
         stdioStats = resolve;
@@ -338,13 +385,16 @@ async function handle(command: Command): Promise<unknown> {
       return 0;
     case 'flood': {
       // Tokens naming keys the JWKS does not publish, cycled, 8 at a time, for `seconds` (and
-      // at most 200,000 attempts).
-      const deadline = performance.now() + command.seconds * 1000;
+      // at most `attempts`, by default 200,000).
+      const deadline = command.seconds
+        ? performance.now() + command.seconds * 1000
+        : Number.POSITIVE_INFINITY;
+      const attempts = command.attempts ?? 200_000;
       let sent = 0;
       let refused = 0;
       await Promise.all(
         Array.from({ length: 8 }, async () => {
-          while (performance.now() < deadline && sent < 200_000) {
+          while (performance.now() < deadline && sent < attempts) {
             const token = command.tokens[sent++ % command.tokens.length]!;
             if (command.transport === 'ws') {
               const ok = await openWebSocket(command.url, token).then(

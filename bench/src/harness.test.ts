@@ -27,7 +27,7 @@ describe('the expected-result check', () => {
   });
 });
 
-describe('the harness, a smoke run of a few seconds', () => {
+describe('the harness, a smoke run of a fixed number of calls', () => {
   it('measures every contender in its own process, counting only expected results', async () => {
     const run = await runHarness(SMOKE);
     expect(new Set(ROWS.map((row) => row.kind))).toEqual(new Set(CONTENDER_KINDS));
@@ -65,5 +65,6 @@ describe('the harness, a smoke run of a few seconds', () => {
     for (const flood of run.flood) expect(flood.refused).toBe(flood.sent);
     expect(goals(run).length).toBeGreaterThan(0);
     expect(textReport(run)).toContain('Portcullis WebSocket');
-  }, 180_000);
+    // Bounded by count, not by time: a slow machine takes longer, never fails.
+  }, 0);
 });

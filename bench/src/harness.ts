@@ -4,6 +4,7 @@
  * measures idle memory per session/connection and JWKS fetches under a forged-`kid` flood.
  */
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { createDpopKeyPair, type DpopKeyPair } from './dpop-signer.js';
 import type { LoadResult } from './driver.js';
 import type { ContenderConfig, ContenderKind } from './kinds.js';
 import { openLegacySession } from './legacy-session.js';
@@ -18,6 +19,10 @@ export interface Row {
   request: 'legacy' | 'modern';
   /** One reused 2025 session (stateful). */
   session?: boolean;
+  /** Every call with a token bound to a key and a fresh DPoP proof. */
+  dpop?: boolean;
+  /** Each call with the next of `HarnessOptions.callers` distinct tokens. */
+  manyCallers?: boolean;
 }
 
 export const ROWS: readonly Row[] = [
@@ -42,6 +47,36 @@ export const ROWS: readonly Row[] = [
     transport: 'http',
     kind: 'portcullis-http-modern',
     request: 'modern',
+  },
+  {
+    id: 'portcullis-http-dpop',
+    label: 'Portcullis HTTP, stateless, DPoP proof on every call',
+    transport: 'http',
+    kind: 'portcullis-http-dpop',
+    request: 'legacy',
+    dpop: true,
+  },
+  {
+    id: 'portcullis-http-rate-limited',
+    label: 'Portcullis HTTP, stateless, rate limiter on',
+    transport: 'http',
+    kind: 'portcullis-http-rate-limited',
+    request: 'legacy',
+  },
+  {
+    id: 'portcullis-http-audited',
+    label: 'Portcullis HTTP, stateless, audit sink on',
+    transport: 'http',
+    kind: 'portcullis-http-audited',
+    request: 'legacy',
+  },
+  {
+    id: 'portcullis-http-many-callers',
+    label: 'Portcullis HTTP, stateless, many distinct tokens (cold cache)',
+    transport: 'http',
+    kind: 'portcullis-http-stateless',
+    request: 'legacy',
+    manyCallers: true,
   },
   {
     id: 'portcullis-fetch-node',
@@ -118,16 +153,29 @@ export const ROWS: readonly Row[] = [
 
 export interface HarnessOptions {
   rounds: number;
+  /** How long each measurement runs, unless `calls` is set. */
   seconds: number;
+  /**
+   * A fixed number of calls per measurement (and per warm-up and control) instead of `seconds`:
+   * the work is bounded by count, so a slow machine takes longer but measures the same.
+   */
+  calls?: number;
   warmupSeconds: number;
+  /** Distinct tokens of the many-callers contender (more than the verified-token cache holds). */
+  callers: number;
   concurrencies: number[];
   idleSessions: number;
   idleWebSockets: number;
   floodSeconds: number;
+  /** When set, the flood sends this many tokens instead of running `floodSeconds`. */
+  floodAttempts?: number;
   floodTokens: number;
   /** Only these rows (ids); default all. */
   only?: string[];
-  /** Write a V8 CPU profile of each contender into this folder. */
+  /**
+   * Write a V8 CPU profile of each contender (`<id>.cpuprofile`, but stdio's) into this folder,
+   * taken over its last measurement at the highest concurrency only.
+   */
   cpuProfileDir?: string;
   log?: (line: string) => void;
 }
@@ -136,6 +184,8 @@ export const FULL: HarnessOptions = {
   rounds: 3,
   seconds: 5,
   warmupSeconds: 2,
+  // More than the verified-token cache's 10,000 entries: cycled in order, every call misses it.
+  callers: 12_000,
   concurrencies: [1, 32],
   idleSessions: 1_000,
   idleWebSockets: 5_000,
@@ -143,14 +193,18 @@ export const FULL: HarnessOptions = {
   floodTokens: 3_000,
 };
 
+/** What CI runs: every figure of the full run, on a few calls each, bounded by count only. */
 export const SMOKE: HarnessOptions = {
   rounds: 1,
-  seconds: 0.3,
+  seconds: 0,
+  calls: 40,
   warmupSeconds: 0,
+  callers: 20,
   concurrencies: [1, 4],
   idleSessions: 20,
   idleWebSockets: 50,
-  floodSeconds: 0.5,
+  floodSeconds: 0,
+  floodAttempts: 20,
   floodTokens: 20,
 };
 
@@ -235,6 +289,10 @@ interface Contender {
   url: string;
   token: string;
   headers: Record<string, string>;
+  /** Many callers: each call with the next of these tokens. */
+  tokens?: string[];
+  /** DPoP: the key the tokens are bound to, which signs a proof for each call. */
+  dpop?: DpopKeyPair;
 }
 
 export async function runHarness(
@@ -244,16 +302,10 @@ export async function runHarness(
   const log = options.log ?? (() => {});
   const loadBefore = loadavg();
   const freeBefore = freemem();
-  const nodeOptions = (name: string) => [
-    '--expose-gc',
-    ...(options.cpuProfileDir
-      ? // One folder per contender: the loader thread of tsx writes a profile of its own.
-        ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}/${name}`]
-      : []),
-  ];
+  const nodeOptions = ['--expose-gc'];
   const children: Child[] = [];
-  const start = (script: string, env: Record<string, string> = {}, name?: string) => {
-    const child = startChild(script, { env, nodeOptions: name ? nodeOptions(name) : [] });
+  const start = (script: string, env: Record<string, string> = {}, contender = false) => {
+    const child = startChild(script, { env, nodeOptions: contender ? nodeOptions : [] });
     children.push(child);
     return child;
   };
@@ -265,9 +317,23 @@ export async function runHarness(
       jwksBase: string;
     };
     await driver.ready;
-    const mint = async (audience: string, count = 1, forgedKid = false, scopes?: string[]) =>
-      (await as.request<{ tokens: string[] }>({ type: 'mint', audience, count, forgedKid, scopes }))
-        .tokens;
+    const mint = async (
+      audience: string,
+      count = 1,
+      forgedKid = false,
+      scopes?: string[],
+      claims?: Record<string, unknown>,
+    ) =>
+      (
+        await as.request<{ tokens: string[] }>({
+          type: 'mint',
+          audience,
+          count,
+          forgedKid,
+          scopes,
+          claims,
+        })
+      ).tokens;
     const drive = async <T>(command: Record<string, unknown>) =>
       (await driver.request<{ result: T }>({ command })).result;
     const configFor = (kind: ContenderKind, id: string): ContenderConfig => ({
@@ -292,15 +358,31 @@ export async function runHarness(
       const child = start(
         './contender.ts',
         { BENCH_CONTENDER: JSON.stringify(configFor(row.kind, id)) },
-        id,
+        true,
       );
       const { url, resource } = (await child.ready) as unknown as { url: string; resource: string };
-      const [token] = await mint(resource);
+      const dpop = row.dpop ? createDpopKeyPair() : undefined;
+      const tokens = await mint(
+        resource,
+        row.manyCallers ? options.callers : 1,
+        false,
+        undefined,
+        dpop && { cnf: { jkt: dpop.thumbprint } },
+      );
+      const token = tokens[0]!;
       const authorization = `Bearer ${token}`;
       const headers: Record<string, string> = { authorization };
       if (row.request === 'modern') Object.assign(headers, modernHeaders);
       if (row.session) Object.assign(headers, await openLegacySession(url, authorization));
-      return { row, child, url, token: token!, headers };
+      return {
+        row,
+        child,
+        url,
+        token,
+        headers,
+        ...((row.manyCallers || dpop) && { tokens }),
+        ...(dpop && { dpop }),
+      };
     };
 
     const stats = async (contender: Contender, gc = false): Promise<ProcessStats> =>
@@ -308,12 +390,14 @@ export async function runHarness(
         ? (await contender.child.request<{ stats: ProcessStats }>({ type: 'stats', gc })).stats
         : await drive<ProcessStats>({ type: 'stdio-stats', gc });
 
+    /** One load on `contender`: `calls` calls when the options fix a count, else `seconds`. */
     const measure = async (
       contender: Contender,
       concurrency: number,
       seconds: number,
     ): Promise<Measurement> => {
       const { row } = contender;
+      const budget = { connections: concurrency, seconds, calls: options.calls };
       const before = await stats(contender);
       const result =
         row.transport === 'http'
@@ -322,18 +406,18 @@ export async function runHarness(
               url: contender.url,
               headers: contender.headers,
               body: row.request === 'modern' ? modernCall(1) : legacyCall(1),
-              connections: concurrency,
-              seconds,
+              tokens: contender.tokens,
+              dpop: contender.dpop,
+              ...budget,
             })
           : row.transport === 'ws'
             ? await drive<LoadResult>({
                 type: 'ws',
                 url: contender.url,
                 token: contender.token,
-                connections: concurrency,
-                seconds,
+                ...budget,
               })
-            : await drive<LoadResult>({ type: 'stdio', connections: concurrency, seconds });
+            : await drive<LoadResult>({ type: 'stdio', ...budget });
       const after = await stats(contender);
       return {
         ...result,
@@ -356,7 +440,20 @@ export async function runHarness(
       const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
       for (const concurrency of options.concurrencies)
         for (const contender of order) {
+          // The profile: the last round at the highest concurrency, and nothing else.
+          const profiled =
+            options.cpuProfileDir !== undefined &&
+            contender.child !== undefined &&
+            round === options.rounds - 1 &&
+            concurrency === Math.max(...options.concurrencies);
+          if (profiled) await contender.child!.request({ type: 'profile', action: 'start' });
           const m = await measure(contender, concurrency, options.seconds);
+          if (profiled)
+            await contender.child!.request({
+              type: 'profile',
+              action: 'stop',
+              file: `${options.cpuProfileDir}/${contender.row.id}.cpuprofile`,
+            });
           const key = `${contender.row.id}@${concurrency}`;
           samples.set(key, [...(samples.get(key) ?? []), m]);
           log(
@@ -438,6 +535,7 @@ export async function runHarness(
         transport: contender.row.transport,
         tokens,
         seconds: options.floodSeconds,
+        attempts: options.floodAttempts,
       });
       const seconds = (performance.now() - started) / 1000;
       const countsAfter = (

@@ -3,7 +3,8 @@
  * docs/benchmarks.svg and the generated part of docs/benchmarks.md.
  *   --smoke            seconds instead of minutes (what CI runs, without writing the docs)
  *   --rounds N --seconds S --only id,id --out file.json --no-doc
- *   --cpu-prof DIR     a V8 CPU profile of each contender process, written when it exits
+ *   --cpu-prof DIR     DIR/<id>.cpuprofile: each contender's V8 CPU profile over its last measurement
+ *                      at the highest concurrency (steady state only)
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -101,6 +101,30 @@ describe('verifyDpopProof', () => {
     });
   });
 
+  it('reuses an imported key only for proofs that key signed, and bound to it', async () => {
+    const replayCache = createMemoryReplayCache();
+    // The first proof imports the key; the next ones find it imported.
+    await verifyDpopProof(await proof(), target(), options({ replayCache }));
+    await verifyDpopProof(await proof(), target(), options({ replayCache }));
+    const forger = await createDpopKey();
+    const forged = await dpopProof(forger, {
+      method: 'POST',
+      url: URL_,
+      accessToken: TOKEN,
+      header: { jwk: key.publicJwk },
+    });
+    await expect(verifyDpopProof(forged, target(), options({ replayCache }))).rejects.toMatchObject(
+      { code: 'invalid_dpop_proof', message: expect.stringMatching(/signature is invalid/) },
+    );
+    await expect(
+      verifyDpopProof(
+        await proof(),
+        { ...target(), thumbprint: forger.thumbprint },
+        options({ replayCache }),
+      ),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/another key/) });
+  });
+
   it('measures: a proof verification costs well under a few milliseconds', async () => {
     const proofs = await Promise.all(Array.from({ length: 300 }, () => proof()));
     const replayCache = createMemoryReplayCache();

@@ -11,6 +11,7 @@ import { AuthError, invalidDpopProof } from './auth-error.js';
 import type { DpopNonces } from './dpop-nonce.js';
 import { type ReplayCache, ReplayCacheFullError } from './dpop-replay-cache.js';
 import { dpopTargetUri } from './dpop-target-uri.js';
+import { LruCache } from './lru-cache.js';
 
 /** The request a DPoP proof must match. */
 export interface DpopProofTarget {
@@ -53,6 +54,18 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
+/** A proof's public key, imported for one algorithm. */
+type ProofKey = Awaited<ReturnType<typeof EmbeddedJWK>>;
+
+/**
+ * Proof keys already imported, and their thumbprints, by algorithm and the exact `jwk` header:
+ * a client signs every proof with the same key, and importing it (WebCrypto `importKey`) costs
+ * more than verifying the signature. Only a key whose proof passed every check is kept, so a caller cannot fill
+ * it without a bound token; bounded, and each entry forgotten after a while.
+ */
+const importedKeys = new LruCache<{ key: ProofKey; thumbprint: string }>(1_000);
+const IMPORTED_KEY_TTL_MS = 10 * 60_000;
+
 /**
  * Verifies a DPoP proof for one request (RFC 9449 §4.3), the cheap checks first: one compact
  * JWS no longer than the limit; `typ: dpop+jwt`; an `alg` from the allowlist (never `none` or
@@ -93,9 +106,18 @@ export async function verifyDpopProof(
   if (jwk.kty === 'oct' || PRIVATE_MEMBERS.some((member) => member in jwk))
     throw invalidDpopProof('the DPoP proof jwk must be a public key');
 
+  const keyId = `${header.alg}.${JSON.stringify(jwk)}`;
+  const known = importedKeys.get(keyId, now);
+  let imported = known?.key;
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+    const key =
+      imported ??
+      (async (...args: Parameters<typeof EmbeddedJWK>) => {
+        imported = await EmbeddedJWK(...args);
+        return imported;
+      });
+    ({ payload } = await jwtVerify(proof, key, {
       typ: 'dpop+jwt',
       algorithms: [...options.algorithms],
       currentDate: new Date(now),
@@ -130,7 +152,7 @@ export async function verifyDpopProof(
   if (ath !== sha256(target.accessToken))
     throw invalidDpopProof('the DPoP proof ath does not match the access token');
 
-  const thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
+  const thumbprint = known?.thumbprint ?? (await calculateJwkThumbprint(jwk, 'sha256'));
   if (thumbprint !== target.thumbprint)
     throw invalidDpopProof('the DPoP proof is signed by another key than the token is bound to');
 
@@ -160,5 +182,7 @@ export async function verifyDpopProof(
     );
   }
   if (!first) throw invalidDpopProof('the DPoP proof was already used (jti replay)');
+  if (!known && imported)
+    importedKeys.set(keyId, { key: imported, thumbprint }, now + IMPORTED_KEY_TTL_MS);
   return { thumbprint, jti, iat };
 }
