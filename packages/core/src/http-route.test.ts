@@ -75,6 +75,12 @@ describe('routeHttpPost', () => {
     get: () => undefined,
   });
 
+  it('routes arrays nested 100,000 deep without recursing (a refusal, not a stack overflow)', () => {
+    const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    for (const version of ['2026-07-28', '2025-11-25'])
+      expect(routeHttpPost(deep, headers(version), registry).kind).not.toBe('modern');
+  });
+
   it('refuses a response-shaped body sent as 2026-07-28 with -32600, naming what it is', () => {
     for (const body of [
       { jsonrpc: '2.0', id: 4, result: { content: [] } },

@@ -71,11 +71,16 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 
-/** A JSON-RPC response (`result` or `error`, no `method`), or a batch of only those. */
+/** A JSON-RPC response: `result` or `error`, no `method`. */
+const isResponseObject = (value: unknown): boolean =>
+  isPlainObject(value) && !('method' in value) && ('result' in value || 'error' in value);
+
+/**
+ * A JSON-RPC response, or a batch of only those. Never recursive: a batch holds objects, and
+ * an attacker's arrays nested 100,000 deep must not reach the stack.
+ */
 const isResponseShaped = (body: unknown): boolean =>
-  Array.isArray(body)
-    ? body.length > 0 && body.every(isResponseShaped)
-    : isPlainObject(body) && !('method' in body) && ('result' in body || 'error' in body);
+  Array.isArray(body) ? body.length > 0 && body.every(isResponseObject) : isResponseObject(body);
 
 /**
  * Whether the SDK's `classifyInboundRequest` would call this POST `legacy` without anything
