@@ -230,20 +230,29 @@ describe('caller-created state (B-…)', () => {
     });
   });
 
-  it('B-08 a 1,000,000-character resource URI', async () => {
+  it('B-08 overlong resource URIs: a clear -32602, or 413 for a body no read needs', async () => {
     await target.unharmed(async () => {
-      const uri = `file:///${'a'.repeat(1_000_000)}`;
-      const answer = await post(
-        target.server.url,
-        { jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri } },
-        mcpHeaders(target.tokens.readWrite, { 'mcp-protocol-version': LEGACY }),
-      );
-      expect({ status: answer.status, error: rpcError(answer.body) }).toEqual({
+      const read = (uri: string) =>
+        post(
+          target.server.url,
+          { jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri } },
+          mcpHeaders(target.tokens.readWrite, { 'mcp-protocol-version': LEGACY }),
+        );
+      // Within the body limit of a read (64 KiB), past the URI limit: refused in band.
+      const long = `file:///${'a'.repeat(20_000)}`;
+      const inBand = await read(long);
+      expect({ status: inBand.status, error: rpcError(inBand.body) }).toEqual({
         status: 200,
         error: {
           code: -32602,
-          message: `the resource URI is ${uri.length} characters long; at most 8192 are accepted`,
+          message: `the resource URI is ${long.length} characters long; at most 8192 are accepted`,
         },
+      });
+      // A million characters: the body is larger than a read may send, refused before parsing.
+      const huge = await read(`file:///${'a'.repeat(1_000_000)}`);
+      expect({ status: huge.status, error: rpcError(huge.body) }).toEqual({
+        status: 413,
+        error: { code: -32600, message: 'Payload Too Large: the body is larger than 65536 bytes' },
       });
     });
   });
