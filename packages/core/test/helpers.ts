@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Admission, OriginPolicy, RequestEntry } from '../src/adapter.js';
-import type { AuthError, AuthInfo } from '../src/index.js';
+import { type AuthError, type AuthInfo, createRegistry, defineTool } from '../src/index.js';
 
 /** A manual clock in milliseconds, shared by verifier and cache under test. */
 export function createClock(start = Date.now()) {
@@ -87,4 +87,24 @@ export function admittedAuth(admission: Admission): AuthInfo | undefined {
 export function refusalOf(admission: Admission): AuthError {
   if (admission.admitted) throw new Error('expected a refusal, the entry was admitted');
   return admission.refusal;
+}
+
+/** A registry of two tools: `read_file` under `files:read`, `write_file` under `files:write`. */
+export function readWriteRegistry() {
+  return createRegistry({
+    tools: [
+      defineTool({
+        name: 'read_file',
+        description: 'r',
+        scopes: ['files:read'],
+        handler: () => ({ content: [] }),
+      }),
+      defineTool({
+        name: 'write_file',
+        description: 'w',
+        scopes: ['files:write'],
+        handler: () => ({ content: [] }),
+      }),
+    ],
+  });
 }

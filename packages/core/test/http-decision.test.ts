@@ -8,13 +8,8 @@ import {
   type PostHead,
   SMALL_BODY_BYTES,
 } from '../src/adapter.js';
-import {
-  type AuthInfo,
-  createJwtVerifier,
-  createPortcullis,
-  createRegistry,
-  defineTool,
-} from '../src/index.js';
+import { type AuthInfo, createJwtVerifier, createPortcullis } from '../src/index.js';
+import { readWriteRegistry } from './helpers.js';
 
 /*
  * The decision step needs no socket: each case builds a request head (and body) in memory and
@@ -78,22 +73,7 @@ describe('the HTTP decision step', () => {
     portcullis = createPortcullis({
       resource: RESOURCE,
       server: { name: 'files', version: '1.0.0' },
-      registry: createRegistry({
-        tools: [
-          defineTool({
-            name: 'read_file',
-            description: 'r',
-            scopes: ['files:read'],
-            handler: () => ({ content: [] }),
-          }),
-          defineTool({
-            name: 'write_file',
-            description: 'w',
-            scopes: ['files:write'],
-            handler: () => ({ content: [] }),
-          }),
-        ],
-      }),
+      registry: readWriteRegistry(),
       verifier: createJwtVerifier({ issuers: [as.issuer], audience: RESOURCE }),
       authorizationServers: [as.issuer],
     });

@@ -6,9 +6,8 @@ import {
   createMemoryRateLimiter,
   createPortcullis,
   createRegistry,
-  defineTool,
 } from '../src/index.js';
-import { admittedAuth, refusalOf, requestEntry } from './helpers.js';
+import { admittedAuth, readWriteRegistry, refusalOf, requestEntry } from './helpers.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 
@@ -22,22 +21,7 @@ describe('createPortcullis', () => {
     portcullis = createPortcullis({
       resource: RESOURCE,
       server: { name: 'files', version: '1.0.0' },
-      registry: createRegistry({
-        tools: [
-          defineTool({
-            name: 'read_file',
-            description: 'r',
-            scopes: ['files:read'],
-            handler: () => ({ content: [] }),
-          }),
-          defineTool({
-            name: 'write_file',
-            description: 'w',
-            scopes: ['files:write'],
-            handler: () => ({ content: [] }),
-          }),
-        ],
-      }),
+      registry: readWriteRegistry(),
       verifier: createJwtVerifier({ issuers: [as.issuer], audience: RESOURCE }),
       authorizationServers: [as.issuer],
       audit: (event) => events.push(event),
