@@ -1,3 +1,5 @@
+import { clippedText } from './clipped-text.js';
+
 const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 /** Whether a hostname is a loopback name or address. */
@@ -64,7 +66,7 @@ export function createOriginPolicy(
     allowsOrigin: (origin) => origin === undefined || origins.has(origin),
     allowsHost: (host) => !hosts || (host !== undefined && hosts.has(host.toLowerCase())),
     hostRefusal: (host) =>
-      `Forbidden: Host ${host ?? '(none)'} is not allowed; this server expects Host ${expected}. ` +
+      `Forbidden: Host ${host === undefined ? '(none)' : clippedText(host)} is not allowed; this server expects Host ${expected}. ` +
       'Behind a reverse proxy, either forward the Host clients use (nginx: proxy_set_header Host $http_host) ' +
       'and make the resource URL the one clients use, or set trustProxy: true so X-Forwarded-Host is checked instead',
   };

@@ -140,6 +140,32 @@ describe('admission: one path for every entry, against a real authorization serv
       );
     });
 
+    it('repeats at most 128 characters of a refused Host or Origin in its message (and so its log line)', async () => {
+      const gate = portcullis();
+      const policy = createOriginPolicy('http://127.0.0.1:8080/mcp');
+      const long = `${'h'.repeat(10_000)}.example`;
+      const host = refusalOf(
+        await gate.admit({
+          kind: 'origin',
+          transport: 'streamable-http',
+          browser: { policy, host: long, origin: undefined },
+        }),
+      );
+      const origin = refusalOf(
+        await gate.admit({
+          kind: 'origin',
+          transport: 'streamable-http',
+          browser: { policy, host: '127.0.0.1:8080', origin: `https://${long}` },
+        }),
+      );
+      for (const refusal of [host, origin]) {
+        expect(refusal.message).toContain(`${'h'.repeat(100)}`);
+        expect(refusal.message).not.toContain('h'.repeat(129));
+        expect(refusal.message.length).toBeLessThan(700);
+      }
+      expect(host.message).toContain(`… (${long.length} characters)`);
+    });
+
     it('refuses a foreign Host or Origin with a 403 that carries no challenge, before any credential is read', async () => {
       const gate = portcullis();
       const policy = createOriginPolicy('http://127.0.0.1:8080/mcp');

@@ -1,4 +1,5 @@
 import { AuthError } from '../auth-error.js';
+import { clippedText } from '../clipped-text.js';
 import type { BrowserCheck } from './admission-entry.js';
 
 /**
@@ -9,5 +10,8 @@ import type { BrowserCheck } from './admission-entry.js';
 export function checkBrowser({ policy, host, origin }: BrowserCheck): void {
   if (!policy.allowsHost(host)) throw new AuthError('forbidden', policy.hostRefusal(host));
   if (!policy.allowsOrigin(origin))
-    throw new AuthError('forbidden', `Forbidden: Origin ${origin} is not allowed`);
+    throw new AuthError(
+      'forbidden',
+      `Forbidden: Origin ${clippedText(origin ?? '')} is not allowed`,
+    );
 }
