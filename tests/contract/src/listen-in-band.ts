@@ -37,9 +37,13 @@ export async function openListen(
     }
     if (answer) end(readInBand(incoming));
   });
+  const streamEnded = Promise.race([ended, gone]);
+  // A row may close the connection without waiting for every stream's end: the process then
+  // exits 0 as asked, which `gone` reads as unexpected; only a row that awaits the end sees it.
+  streamEnded.catch(() => {});
   return {
     opened: await Promise.race([opened, gone]),
-    ended: Promise.race([ended, gone]),
+    ended: streamEnded,
     close: () =>
       cancel({
         jsonrpc: '2.0',
