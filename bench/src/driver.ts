@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { WebSocket } from 'ws';
 import { type DpopKeyPair, dpopProofSigner } from './dpop-signer.js';
 import type { ContenderConfig } from './kinds.js';
+import { loaderFlags } from './processes.js';
 import {
   EXPECTED_TEXT,
   initializedNotification,
@@ -269,9 +270,7 @@ async function startStdio(config: ContenderConfig, token: string): Promise<void>
   const child = spawn(
     process.execPath,
     [
-      '--conditions=@portcullis/source',
-      '--import',
-      'tsx',
+      ...loaderFlags(process.env.BENCH_FROM_SOURCE === '1'),
       fileURLToPath(new URL('./contender.ts', import.meta.url)),
     ],
     {

@@ -177,6 +177,11 @@ export interface HarnessOptions {
    * taken over its last measurement at the highest concurrency only.
    */
   cpuProfileDir?: string;
+  /**
+   * Load the workspace packages from their TypeScript sources instead of their built `dist`
+   * (see `loaderFlags`): no build needed, figures a little worse than users get.
+   */
+  fromSource?: boolean;
   log?: (line: string) => void;
 }
 
@@ -206,6 +211,8 @@ export const SMOKE: HarnessOptions = {
   floodSeconds: 0,
   floodAttempts: 20,
   floodTokens: 20,
+  // CI's test step runs before anything is built; a smoke run checks the harness, not figures.
+  fromSource: true,
 };
 
 export interface Measurement extends LoadResult {
@@ -303,9 +310,14 @@ export async function runHarness(
   const loadBefore = loadavg();
   const freeBefore = freemem();
   const nodeOptions = ['--expose-gc'];
+  const fromSource = options.fromSource ?? false;
   const children: Child[] = [];
   const start = (script: string, env: Record<string, string> = {}, contender = false) => {
-    const child = startChild(script, { env, nodeOptions: contender ? nodeOptions : [] });
+    const child = startChild(script, {
+      env: { ...env, BENCH_FROM_SOURCE: fromSource ? '1' : '0' },
+      nodeOptions: contender ? nodeOptions : [],
+      fromSource,
+    });
     children.push(child);
     return child;
   };

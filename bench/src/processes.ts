@@ -48,17 +48,26 @@ export class Child {
   }
 }
 
-/** Starts `script` (TypeScript, from this folder) with tsx, sources through the export condition. */
+/**
+ * The Node.js flags that load a bench script (TypeScript, through tsx) and the workspace
+ * packages: their built `dist`, what users install, unless `fromSource` asks for their
+ * TypeScript sources (the `@portcullis/source` export condition; no build needed, but tsx's
+ * transform wraps every named function in a `__name` call, which costs CPU per request and
+ * memory per connection the published packages do not).
+ */
+export function loaderFlags(fromSource: boolean): string[] {
+  return [...(fromSource ? ['--conditions=@portcullis/source'] : []), '--import', 'tsx'];
+}
+
+/** Starts `script` (TypeScript, from this folder), with the packages as {@link loaderFlags} says. */
 export function startChild(
   script: string,
-  options: { env?: Record<string, string>; nodeOptions?: string[] } = {},
+  options: { env?: Record<string, string>; nodeOptions?: string[]; fromSource: boolean },
 ): Child {
   const child = spawn(
     process.execPath,
     [
-      '--conditions=@portcullis/source',
-      '--import',
-      'tsx',
+      ...loaderFlags(options.fromSource),
       ...(options.nodeOptions ?? []),
       fileURLToPath(new URL(script, import.meta.url)),
     ],

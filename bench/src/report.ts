@@ -276,7 +276,7 @@ export function docBlock(result: HarnessResult): string {
   return [
     DOC_START,
     '',
-    `Run at ${result.generatedAt} with ${result.settings.rounds} interleaved rounds of ${result.settings.calls ? `${result.settings.calls} calls` : `${result.settings.seconds} s`} per contender and concurrency, after ${result.settings.warmupSeconds} s of warm-up each.`,
+    `Run at ${result.generatedAt} with ${result.settings.rounds} interleaved rounds of ${result.settings.calls ? `${result.settings.calls} calls` : `${result.settings.seconds} s`} per contender and concurrency, after ${result.settings.warmupSeconds} s of warm-up each; the packages ${result.settings.fromSource ? 'loaded from their TypeScript sources through tsx' : 'loaded from their built `dist`, as users install them'}.`,
     '',
     `Machine: ${machineLine(result)}.`,
     '',

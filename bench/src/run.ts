@@ -3,6 +3,7 @@
  * docs/benchmarks.svg and the generated part of docs/benchmarks.md.
  *   --smoke            seconds instead of minutes (what CI runs, without writing the docs)
  *   --rounds N --seconds S --only id,id --out file.json --no-doc
+ *   --from-source      load the workspace packages from their sources, not their built dist
  *   --cpu-prof DIR     DIR/<id>.cpuprofile: each contender's V8 CPU profile over its last measurement
  *                      at the highest concurrency (steady state only)
  */
@@ -28,6 +29,7 @@ const options: HarnessOptions = {
 };
 if (value('rounds')) options.rounds = Number(value('rounds'));
 if (value('seconds')) options.seconds = Number(value('seconds'));
+if (flag('from-source')) options.fromSource = true;
 if (value('only')) options.only = value('only')!.split(',');
 if (value('cpu-prof')) {
   options.cpuProfileDir = resolve(value('cpu-prof')!);
