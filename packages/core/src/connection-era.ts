@@ -1,4 +1,4 @@
-import { classifyInboundRequest } from '@modelcontextprotocol/server';
+import { classifyInbound } from './inbound-classification.js';
 import { type ClassifiedMessage, errorResponse } from './json-rpc.js';
 import { type ProtocolEra, unsupportedRevision } from './protocol-versions.js';
 
@@ -51,7 +51,7 @@ export function decideConnectionEra(
   if (message.kind === 'response')
     return pinned ? { kind: 'dispatch', era: pinned } : { kind: 'drop' };
   if (pinned === 'legacy') return { kind: 'dispatch', era: pinned };
-  const outcome = classifyInboundRequest({ httpMethod: 'POST', body: message.message });
+  const outcome = classifyInbound({ httpMethod: 'POST', body: message.message });
   if (outcome.kind === 'reject')
     return refuse(message, outcome.code, outcome.message, outcome.data);
   if (outcome.kind === 'modern') {

@@ -1,5 +1,5 @@
-import { classifyInboundRequest } from '@modelcontextprotocol/server';
 import { decodeHeaderValue } from './header-value.js';
+import { classifyInbound, isWellFormedRequest } from './inbound-classification.js';
 import { JsonRpcErrorCode, type RequestId } from './json-rpc.js';
 import type { JSONRPCMessage } from './mcp-types.js';
 import { paramHeaderMismatch } from './param-headers.js';
@@ -69,8 +69,6 @@ function mismatch(id: RequestId | null, message: string): HttpRoute {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
-
 /** A JSON-RPC response: `result` or `error`, no `method`. */
 const isResponseObject = (value: unknown): boolean =>
   isPlainObject(value) && !('method' in value) && ('result' in value || 'error' in value);
@@ -94,13 +92,7 @@ const isResponseShaped = (body: unknown): boolean =>
 export function isPlainLegacyRequest(body: unknown, protocolVersion: string | undefined): boolean {
   if (protocolVersion !== undefined && !legacyProtocolVersions.includes(protocolVersion))
     return false;
-  if (!isPlainObject(body) || body.jsonrpc !== '2.0' || typeof body.method !== 'string')
-    return false;
-  const { id, params } = body;
-  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
-  if (params !== undefined && (!isPlainObject(params) || '_meta' in params)) return false;
-  for (const key in body) if (!REQUEST_KEYS.has(key)) return false;
-  return true;
+  return isWellFormedRequest(body) && (body.params === undefined || !('_meta' in body.params));
 }
 
 /**
@@ -124,7 +116,7 @@ export function routeHttpPost(
       code: JsonRpcErrorCode.InvalidRequest,
       message: `Invalid Request: the body is a JSON-RPC response, not a request (${headers.protocolVersion} servers send no requests to answer)`,
     };
-  const outcome = classifyInboundRequest({
+  const outcome = classifyInbound({
     httpMethod: 'POST',
     protocolVersionHeader: headers.protocolVersion,
     mcpMethodHeader: headers.method,
