@@ -59,8 +59,8 @@ interface PendingRequest {
   sink: MessageSink;
   /** Who sent it (issuer, subject, client), or `null` with authorization off. */
   caller: string | null;
-  /** The ids of the server's requests made while serving it, forgotten with it. */
-  asked: string[];
+  /** The ids of the server's requests made while serving it, forgotten with it (none: unset). */
+  asked?: string[];
   /** Its span and duration, when OpenTelemetry is configured. */
   observation: RequestObservation | undefined;
 }
@@ -200,7 +200,7 @@ export async function createServerChannel(
     const entry = pending.get(internalId);
     if (!entry) return undefined;
     pending.delete(internalId);
-    for (const id of entry.asked) serverRequests.delete(id);
+    if (entry.asked) for (const id of entry.asked) serverRequests.delete(id);
     const ids = bySink.get(entry.sink);
     ids?.delete(entry.originalId);
     if (ids?.size === 0) bySink.delete(entry.sink);
@@ -246,17 +246,16 @@ export async function createServerChannel(
           originalId: record.id as RequestId,
           sink,
           caller: callerOf(auth),
-          asked: [],
           observation,
         });
         const ids = bySink.get(sink) ?? new Map<RequestId, number>();
         bySink.set(sink, ids);
         ids.set(record.id as RequestId, internalId);
-        const forward = () =>
-          transport.onmessage?.({ ...record, id: internalId } as JSONRPCMessage, extra);
+        const forwarded = { ...record, id: internalId } as JSONRPCMessage;
         // The handler runs in the request's trace context: its spans are the request span's children.
-        if (observation) context.with(observation.context, forward);
-        else forward();
+        if (observation)
+          context.with(observation.context, () => transport.onmessage?.(forwarded, extra));
+        else transport.onmessage?.(forwarded, extra);
         return;
       }
       if (record.method === 'notifications/cancelled') {
@@ -321,7 +320,7 @@ export async function createServerChannel(
     if ('id' in record) {
       const id = randomUUID();
       serverRequests.set(id, { internalId: record.id as RequestId, caller: related?.caller });
-      related?.asked.push(id);
+      if (related) (related.asked ??= []).push(id);
       // Requests of no client request (a session's standalone stream) are bounded in number.
       if (serverRequests.size > MAX_OPEN_SERVER_REQUESTS)
         serverRequests.delete(serverRequests.keys().next().value as string);
