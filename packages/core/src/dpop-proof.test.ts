@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createDpopKey, type DpopKey, dpopProof } from '@portcullis/testing';
 import { exportJWK, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,26 @@ describe('verifyDpopProof', () => {
   beforeAll(async () => {
     key = await createDpopKey();
   });
+
+  /** The claims of a valid proof for the target, for proofs signed by hand. */
+  const proofClaims = () => ({
+    jti: crypto.randomUUID(),
+    htm: 'POST',
+    htu: URL_,
+    iat: Math.floor(Date.now() / 1000),
+    ath: createHash('sha256').update(TOKEN).digest('base64url'),
+  });
+  /** A proof signed by the bound key with any header members and payload jose would refuse. */
+  const handSigned = async (header: Record<string, unknown>, payload: unknown) => {
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const input = `${encode({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.publicJwk, ...header })}.${encode(payload)}`;
+    const signature = await crypto.subtle.sign(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      key.privateKey,
+      new TextEncoder().encode(input),
+    );
+    return `${input}.${Buffer.from(signature).toString('base64url')}`;
+  };
 
   it('accepts a proof for the request, its query ignored, and returns the thumbprint', async () => {
     const verified = await verifyDpopProof(
@@ -65,6 +86,22 @@ describe('verifyDpopProof', () => {
     ['no jti', () => proof({ claims: { jti: undefined } }), /jti/],
     ['an iat in the future', () => proof({ issuedAt: Math.floor(Date.now() / 1000) + 600 }), /iat/],
     [
+      'an extension it does not understand (crit)',
+      () => handSigned({ crit: ['exp'], exp: 1 }, proofClaims()),
+      /crit/,
+    ],
+    ['a payload that is not an object', () => handSigned({}, [proofClaims()]), /not a JSON object/],
+    [
+      'an expired proof (exp)',
+      () => proof({ claims: { exp: Math.floor(Date.now() / 1000) - 5 } }),
+      /expired/,
+    ],
+    [
+      'a proof not valid yet (nbf)',
+      () => proof({ claims: { nbf: Math.floor(Date.now() / 1000) + 30 } }),
+      /not valid yet/,
+    ],
+    [
       'an htu with another port',
       () => proof({ url: 'https://files.example.com:8443/mcp' }),
       /not for/,
@@ -79,6 +116,15 @@ describe('verifyDpopProof', () => {
       });
     });
   }
+
+  it('accepts a proof signed by hand as the refusals below are, when nothing is wrong with it', async () => {
+    const verified = await verifyDpopProof(
+      await handSigned({}, proofClaims()),
+      target(),
+      options(),
+    );
+    expect(verified.thumbprint).toBe(key.thumbprint);
+  });
 
   it('asks for the nonce, and accepts the current one', async () => {
     const nonces = createDpopNonces();
@@ -123,16 +169,6 @@ describe('verifyDpopProof', () => {
         options({ replayCache }),
       ),
     ).rejects.toMatchObject({ message: expect.stringMatching(/another key/) });
-  });
-
-  it('measures: a proof verification costs well under a few milliseconds', async () => {
-    const proofs = await Promise.all(Array.from({ length: 300 }, () => proof()));
-    const replayCache = createMemoryReplayCache();
-    const started = performance.now();
-    for (const each of proofs) await verifyDpopProof(each, target(), options({ replayCache }));
-    const perProof = (performance.now() - started) / proofs.length;
-    process.stderr.write(`[dpop] ES256 proof verification: ${perProof.toFixed(3)} ms each\n`);
-    expect(perProof).toBeLessThan(5);
   });
 });
 

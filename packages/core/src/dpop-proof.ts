@@ -1,15 +1,9 @@
-import { createHash } from 'node:crypto';
-import {
-  calculateJwkThumbprint,
-  decodeProtectedHeader,
-  EmbeddedJWK,
-  errors,
-  type JWK,
-  jwtVerify,
-} from 'jose';
+import { createHash, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { AuthError, invalidDpopProof } from './auth-error.js';
 import type { DpopNonces } from './dpop-nonce.js';
 import { type ReplayCache, ReplayCacheFullError } from './dpop-replay-cache.js';
+import { importProofKey, verifyProofSignature } from './dpop-signature.js';
 import { dpopTargetUri } from './dpop-target-uri.js';
 import { LruCache } from './lru-cache.js';
 
@@ -54,16 +48,27 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
-/** A proof's public key, imported for one algorithm. */
-type ProofKey = Awaited<ReturnType<typeof EmbeddedJWK>>;
+/** A proof's claims: its payload segment, which must decode to a JSON object. */
+function decodePayload(encoded: string): Record<string, unknown> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch (error) {
+    throw invalidDpopProof('the DPoP proof payload is not valid JSON', error);
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw invalidDpopProof('the DPoP proof payload is not a JSON object');
+  return payload as Record<string, unknown>;
+}
 
 /**
  * Proof keys already imported, and their thumbprints, by algorithm and the exact `jwk` header:
- * a client signs every proof with the same key, and importing it (WebCrypto `importKey`) costs
- * more than verifying the signature. Only a key whose proof passed every check is kept, so a caller cannot fill
- * it without a bound token; bounded, and each entry forgotten after a while.
+ * a client signs every proof with the same key, and importing it and computing its thumbprint
+ * cost about as much as verifying the signature. Only a key whose proof passed every check is
+ * kept, so a caller cannot fill it without a bound token; bounded, and each entry forgotten
+ * after a while.
  */
-const importedKeys = new LruCache<{ key: ProofKey; thumbprint: string }>(1_000);
+const importedKeys = new LruCache<{ key: KeyObject; thumbprint: string }>(1_000);
 const IMPORTED_KEY_TTL_MS = 10 * 60_000;
 
 /**
@@ -106,29 +111,23 @@ export async function verifyDpopProof(
   if (jwk.kty === 'oct' || PRIVATE_MEMBERS.some((member) => member in jwk))
     throw invalidDpopProof('the DPoP proof jwk must be a public key');
 
+  // No JWS extension is understood here (RFC 7515 §4.1.11, RFC 7797): a proof naming one is refused.
+  if ('crit' in header || 'b64' in header)
+    throw invalidDpopProof('the DPoP proof header names a JWS extension (crit, b64) not supported');
+
   const keyId = `${header.alg}.${JSON.stringify(jwk)}`;
   const known = importedKeys.get(keyId, now);
-  let imported = known?.key;
-  let payload: Record<string, unknown>;
-  try {
-    const key =
-      imported ??
-      (async (...args: Parameters<typeof EmbeddedJWK>) => {
-        imported = await EmbeddedJWK(...args);
-        return imported;
-      });
-    ({ payload } = await jwtVerify(proof, key, {
-      typ: 'dpop+jwt',
-      algorithms: [...options.algorithms],
-      currentDate: new Date(now),
-    }));
-  } catch (error) {
-    const reason =
-      error instanceof errors.JWSSignatureVerificationFailed
-        ? 'the DPoP proof signature is invalid'
-        : `the DPoP proof is invalid (${error instanceof errors.JOSEError ? error.code : 'unreadable'})`;
-    throw invalidDpopProof(reason, error);
-  }
+  const key = known?.key ?? importProofKey(jwk, header.alg);
+  if (!key) throw invalidDpopProof(`the DPoP proof jwk is not a public key for ${header.alg}`);
+  const [encodedHeader, encodedPayload, signature] = proof.split('.') as [string, string, string];
+  if (!verifyProofSignature(header.alg, key, `${encodedHeader}.${encodedPayload}`, signature))
+    throw invalidDpopProof('the DPoP proof signature is invalid');
+  const payload = decodePayload(encodedPayload);
+  const seconds = Math.floor(now / 1000);
+  if (payload.exp !== undefined && (typeof payload.exp !== 'number' || payload.exp <= seconds))
+    throw invalidDpopProof('the DPoP proof has expired (exp)');
+  if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > seconds))
+    throw invalidDpopProof('the DPoP proof is not valid yet (nbf)');
 
   const { jti, htm, htu, iat, ath } = payload;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256)
@@ -182,7 +181,6 @@ export async function verifyDpopProof(
     );
   }
   if (!first) throw invalidDpopProof('the DPoP proof was already used (jti replay)');
-  if (!known && imported)
-    importedKeys.set(keyId, { key: imported, thumbprint }, now + IMPORTED_KEY_TTL_MS);
+  if (!known) importedKeys.set(keyId, { key, thumbprint }, now + IMPORTED_KEY_TTL_MS);
   return { thumbprint, jti, iat };
 }

@@ -19,9 +19,7 @@ const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
  * object `params`. It is never a response (no `result`, no `error`). Stricter than the SDK where
  * the two could differ (an integer id beyond 2^53), so that a `true` here is a `true` there.
  */
-export function isWellFormedRequest(
-  body: unknown,
-): body is {
+export function isWellFormedRequest(body: unknown): body is {
   jsonrpc: '2.0';
   id: string | number;
   method: string;
