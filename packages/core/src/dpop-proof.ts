@@ -1,9 +1,9 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { AuthError, invalidDpopProof } from './auth-error.js';
 import type { DpopNonces } from './dpop-nonce.js';
 import { type ReplayCache, ReplayCacheFullError } from './dpop-replay-cache.js';
-import { importProofKey, verifyProofSignature } from './dpop-signature.js';
+import { importProofKey, type ProofKey } from './dpop-signature.js';
 import { dpopTargetUri } from './dpop-target-uri.js';
 import { LruCache } from './lru-cache.js';
 
@@ -68,7 +68,7 @@ function decodePayload(encoded: string): Record<string, unknown> {
  * kept, so a caller cannot fill it without a bound token; bounded, and each entry forgotten
  * after a while.
  */
-const importedKeys = new LruCache<{ key: KeyObject; thumbprint: string }>(1_000);
+const importedKeys = new LruCache<{ key: ProofKey; thumbprint: string }>(1_000);
 const IMPORTED_KEY_TTL_MS = 10 * 60_000;
 
 /**
@@ -117,12 +117,10 @@ export async function verifyDpopProof(
 
   const keyId = `${header.alg}.${JSON.stringify(jwk)}`;
   const known = importedKeys.get(keyId, now);
-  const key = known?.key ?? importProofKey(jwk, header.alg);
+  const key = known?.key ?? (await importProofKey(jwk, header.alg));
   if (!key) throw invalidDpopProof(`the DPoP proof jwk is not a public key for ${header.alg}`);
-  const [encodedHeader, encodedPayload, signature] = proof.split('.') as [string, string, string];
-  if (!verifyProofSignature(header.alg, key, `${encodedHeader}.${encodedPayload}`, signature))
-    throw invalidDpopProof('the DPoP proof signature is invalid');
-  const payload = decodePayload(encodedPayload);
+  if (!(await key.verify(proof))) throw invalidDpopProof('the DPoP proof signature is invalid');
+  const payload = decodePayload(proof.slice(proof.indexOf('.') + 1, proof.lastIndexOf('.')));
   const seconds = Math.floor(now / 1000);
   if (payload.exp !== undefined && (typeof payload.exp !== 'number' || payload.exp <= seconds))
     throw invalidDpopProof('the DPoP proof has expired (exp)');

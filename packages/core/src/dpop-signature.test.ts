@@ -2,7 +2,11 @@ import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypt
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop-policy.js';
-import { importProofKey, verifyProofSignature } from './dpop-signature.js';
+import {
+  importProofKeyWithNodeCrypto,
+  importProofKeyWithWebCrypto,
+  type ProofKey,
+} from './dpop-signature.js';
 
 const payload = new TextEncoder().encode('{"jti":"a"}');
 
@@ -16,77 +20,88 @@ async function joseSigned(alg: string, options: { crv?: string } = {}) {
 
 /** A signature made with node:crypto directly, for the forms jose will not produce. */
 function nodeSigned(
+  alg: string,
   privateKey: KeyObject,
   digest: string | null,
   options: Record<string, unknown> = {},
 ) {
-  const input = `${Buffer.from('{"alg":"x"}').toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+  const input = `${Buffer.from(JSON.stringify({ alg })).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
   const signature = sign(digest, Buffer.from(input), { key: privateKey, ...options });
   return { input, signature: signature.toString('base64url') };
 }
 
-const verifies = (alg: string, jwk: JWK, input: string, signature: string) => {
-  const key = importProofKey(jwk, alg);
-  return key !== undefined && verifyProofSignature(alg, key, input, signature);
+const importers: Record<string, (jwk: object, alg: string) => Promise<ProofKey | undefined>> = {
+  'node:crypto': async (jwk, alg) => importProofKeyWithNodeCrypto(jwk, alg),
+  'WebCrypto (runtimes without node:crypto keys)': importProofKeyWithWebCrypto,
 };
 
-describe('DPoP proof signatures with node:crypto', () => {
-  const keys: Array<[string, { crv?: string }]> = [
-    ...DEFAULT_DPOP_ALGORITHMS.filter((alg) => alg !== 'EdDSA').map(
-      (alg) => [alg, {}] as [string, { crv?: string }],
-    ),
-    ['EdDSA', { crv: 'Ed25519' }],
-  ];
-  for (const [alg, options] of keys)
-    it(`verifies what jose signs with ${alg}${options.crv ? ` (${options.crv})` : ''}, and nothing altered`, async () => {
-      const { jwk, input, signature } = await joseSigned(alg, options);
-      expect(verifies(alg, jwk, input, signature)).toBe(true);
-      expect(verifies(alg, jwk, `${input}x`, signature)).toBe(false);
-      const flipped = Buffer.from(signature, 'base64url');
-      flipped[5] = (flipped[5] ?? 0) ^ 1;
-      expect(verifies(alg, jwk, input, flipped.toString('base64url'))).toBe(false);
-      expect(verifies(alg, jwk, input, signature.slice(0, -4))).toBe(false);
+describe.each(Object.entries(importers))(
+  'DPoP proof signatures with %s',
+  (_name, importProofKey) => {
+    const verifies = async (alg: string, jwk: JWK, input: string, signature: string) => {
+      const key = await importProofKey(jwk, alg);
+      return key !== undefined && (await key.verify(`${input}.${signature}`));
+    };
+
+    const keys: Array<[string, { crv?: string }]> = [
+      ...DEFAULT_DPOP_ALGORITHMS.filter((alg) => alg !== 'EdDSA').map(
+        (alg) => [alg, {}] as [string, { crv?: string }],
+      ),
+      ['EdDSA', { crv: 'Ed25519' }],
+    ];
+    for (const [alg, options] of keys)
+      it(`verifies what jose signs with ${alg}${options.crv ? ` (${options.crv})` : ''}, and nothing altered`, async () => {
+        const { jwk, input, signature } = await joseSigned(alg, options);
+        expect(await verifies(alg, jwk, input, signature)).toBe(true);
+        expect(await verifies(alg, jwk, `${input}x`, signature)).toBe(false);
+        const flipped = Buffer.from(signature, 'base64url');
+        flipped[5] = (flipped[5] ?? 0) ^ 1;
+        expect(await verifies(alg, jwk, input, flipped.toString('base64url'))).toBe(false);
+        expect(await verifies(alg, jwk, input, signature.slice(0, -4))).toBe(false);
+      });
+
+    it('refuses a key of another type or size than the algorithm names', async () => {
+      const p384 = (await joseSigned('ES384')).jwk;
+      const rsa = (await joseSigned('RS256')).jwk;
+      const ed25519 = (await joseSigned('Ed25519')).jwk;
+      const ed448 = generateKeyPairSync('ed448').publicKey.export({ format: 'jwk' }) as JWK;
+      const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+        format: 'jwk',
+      }) as JWK;
+      expect(await importProofKey(p384, 'ES256')).toBeUndefined();
+      expect(await importProofKey(rsa, 'ES256')).toBeUndefined();
+      expect(await importProofKey(ed25519, 'RS256')).toBeUndefined();
+      expect(await importProofKey(ed448, 'Ed25519')).toBeUndefined();
+      expect(await importProofKey(ed448, 'EdDSA')).toBeUndefined();
+      expect(await importProofKey(rsa1024, 'RS256')).toBeUndefined();
+      expect(await importProofKey({ ...rsa, alg: 'RS256' }, 'PS256')).toBeUndefined();
+      expect(
+        await importProofKey({ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' }, 'ES256'),
+      ).toBeUndefined();
+      for (const alg of ['HS256', 'none', 'ES256K', 'RSA-OAEP'])
+        expect(await importProofKey(rsa, alg), alg).toBeUndefined();
     });
 
-  it('refuses a key of another type or size than the algorithm names', async () => {
-    const p384 = (await joseSigned('ES384')).jwk;
-    const rsa = (await joseSigned('RS256')).jwk;
-    const ed25519 = (await joseSigned('Ed25519')).jwk;
-    const ed448 = generateKeyPairSync('ed448').publicKey.export({ format: 'jwk' }) as JWK;
-    const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
-      format: 'jwk',
-    }) as JWK;
-    expect(importProofKey(p384, 'ES256')).toBeUndefined();
-    expect(importProofKey(rsa, 'ES256')).toBeUndefined();
-    expect(importProofKey(ed25519, 'RS256')).toBeUndefined();
-    expect(importProofKey(ed448, 'Ed25519')).toBeUndefined();
-    expect(importProofKey(ed448, 'EdDSA')).toBeUndefined();
-    expect(importProofKey(rsa1024, 'RS256')).toBeUndefined();
-    expect(importProofKey({ ...rsa, alg: 'RS256' }, 'PS256')).toBeUndefined();
-    expect(importProofKey({ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' }, 'ES256')).toBeUndefined();
-    for (const alg of ['HS256', 'none', 'ES256K', 'RSA-OAEP'])
-      expect(importProofKey(rsa, alg), alg).toBeUndefined();
-  });
+    it('refuses a signature of another padding or encoding than the algorithm names', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const jwk = publicKey.export({ format: 'jwk' }) as JWK;
+      const pkcs1 = nodeSigned('RS256', privateKey, 'sha256');
+      const pss = nodeSigned('PS256', privateKey, 'sha256', {
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: 32,
+      });
+      expect(await verifies('RS256', jwk, pkcs1.input, pkcs1.signature)).toBe(true);
+      expect(await verifies('PS256', jwk, pkcs1.input, pkcs1.signature)).toBe(false);
+      expect(await verifies('PS256', jwk, pss.input, pss.signature)).toBe(true);
+      expect(await verifies('RS256', jwk, pss.input, pss.signature)).toBe(false);
+      expect(await verifies('RS384', jwk, pkcs1.input, pkcs1.signature)).toBe(false);
 
-  it('refuses a signature of another padding or encoding than the algorithm names', () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const jwk = publicKey.export({ format: 'jwk' }) as JWK;
-    const pkcs1 = nodeSigned(privateKey, 'sha256');
-    const pss = nodeSigned(privateKey, 'sha256', {
-      padding: constants.RSA_PKCS1_PSS_PADDING,
-      saltLength: 32,
+      const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const ecJwk = ec.publicKey.export({ format: 'jwk' }) as JWK;
+      const der = nodeSigned('ES256', ec.privateKey, 'sha256');
+      const ieee = nodeSigned('ES256', ec.privateKey, 'sha256', { dsaEncoding: 'ieee-p1363' });
+      expect(await verifies('ES256', ecJwk, ieee.input, ieee.signature)).toBe(true);
+      expect(await verifies('ES256', ecJwk, der.input, der.signature)).toBe(false);
     });
-    expect(verifies('RS256', jwk, pkcs1.input, pkcs1.signature)).toBe(true);
-    expect(verifies('PS256', jwk, pkcs1.input, pkcs1.signature)).toBe(false);
-    expect(verifies('PS256', jwk, pss.input, pss.signature)).toBe(true);
-    expect(verifies('RS256', jwk, pss.input, pss.signature)).toBe(false);
-    expect(verifies('RS384', jwk, pkcs1.input, pkcs1.signature)).toBe(false);
-
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const ecJwk = ec.publicKey.export({ format: 'jwk' }) as JWK;
-    const der = nodeSigned(ec.privateKey, 'sha256');
-    const ieee = nodeSigned(ec.privateKey, 'sha256', { dsaEncoding: 'ieee-p1363' });
-    expect(verifies('ES256', ecJwk, ieee.input, ieee.signature)).toBe(true);
-    expect(verifies('ES256', ecJwk, der.input, der.signature)).toBe(false);
-  });
-});
+  },
+);

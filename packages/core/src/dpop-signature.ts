@@ -1,10 +1,19 @@
 import {
   constants,
   createPublicKey,
+  generateKeyPairSync,
   type KeyObject,
+  sign,
   type VerifyKeyObjectInput,
   verify,
 } from 'node:crypto';
+import { compactVerify, importJWK, type JWK } from 'jose';
+
+/** A proof's public key, imported once for one algorithm. */
+export interface ProofKey {
+  /** Whether the compact JWS `proof` is signed by this key under the algorithm it was imported for. */
+  verify(proof: string): boolean | Promise<boolean>;
+}
 
 /**
  * How a JWS algorithm (RFC 7518 §3, RFC 8037, RFC 9864) verifies with `node:crypto`, and the
@@ -49,11 +58,13 @@ const RULES: Readonly<Record<string, AlgorithmRule>> = {
 };
 
 /**
- * A proof's public key (its `jwk` header) imported for `alg`, or `undefined` when the JWK is
- * not a public key `alg` can verify with: unreadable, another key type or curve, RSA under
- * 2048 bits, or an algorithm without a rule here.
+ * A proof's public key (its `jwk` header) imported for `alg` with `node:crypto`, or `undefined`
+ * when the JWK is not a public key `alg` can verify with: unreadable, another key type or
+ * curve, RSA under 2048 bits, an `alg` member naming another algorithm, or an algorithm without
+ * a rule here. Its checks are synchronous: a P-256 check costs about half of what the same
+ * check costs through WebCrypto (docs/benchmarks.md).
  */
-export function importProofKey(jwk: object, alg: string): KeyObject | undefined {
+export function importProofKeyWithNodeCrypto(jwk: object, alg: string): ProofKey | undefined {
   const rule = RULES[alg];
   if (!rule) return undefined;
   // A JWK that names its algorithm is for that algorithm only (RFC 7517 §4.4).
@@ -64,31 +75,80 @@ export function importProofKey(jwk: object, alg: string): KeyObject | undefined 
   } catch {
     return undefined;
   }
-  return key.type === 'public' && rule.accepts(key) ? key : undefined;
+  if (key.type !== 'public' || !rule.accepts(key)) return undefined;
+  const options = { key, ...rule.options };
+  return {
+    verify(proof) {
+      const end = proof.lastIndexOf('.');
+      try {
+        return verify(
+          rule.digest,
+          Buffer.from(proof.slice(0, end), 'ascii'),
+          options,
+          Buffer.from(proof.slice(end + 1), 'base64url'),
+        );
+      } catch {
+        return false;
+      }
+    },
+  };
 }
 
 /**
- * Whether `signature` (base64url) signs `signingInput` (the ASCII `header.payload` of a compact
- * JWS) with `key` under `alg`. Synchronous `node:crypto`: a P-256 check costs about half of what
- * the same check costs through WebCrypto, which jose uses (docs/benchmarks.md). `key` must come
- * from {@link importProofKey} for the same `alg`.
+ * The same, through WebCrypto with jose (`importJWK`, `compactVerify`): for runtimes whose
+ * `node:crypto` cannot import a JWK or verify with it (workerd).
  */
-export function verifyProofSignature(
+export async function importProofKeyWithWebCrypto(
+  jwk: object,
   alg: string,
-  key: KeyObject,
-  signingInput: string,
-  signature: string,
-): boolean {
-  const rule = RULES[alg];
-  if (!rule || !rule.accepts(key)) return false;
+): Promise<ProofKey | undefined> {
+  if (!RULES[alg]) return undefined;
+  if ('alg' in jwk && (jwk as { alg?: unknown }).alg !== alg) return undefined;
+  let key: Awaited<ReturnType<typeof importJWK>>;
   try {
-    return verify(
-      rule.digest,
-      Buffer.from(signingInput, 'ascii'),
-      { key, ...rule.options },
-      Buffer.from(signature, 'base64url'),
-    );
+    key = await importJWK(jwk as JWK, alg);
   } catch {
-    return false;
+    return undefined;
   }
+  if (key instanceof Uint8Array || key.type !== 'public') return undefined;
+  const { modulusLength } = key.algorithm as { modulusLength?: number };
+  if (modulusLength !== undefined && modulusLength < 2048) return undefined;
+  return {
+    async verify(proof) {
+      try {
+        await compactVerify(proof, key, { algorithms: [alg] });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+let nodeCryptoWorks: boolean | undefined;
+
+/** Whether this runtime's `node:crypto` imports a JWK and verifies with it; probed once. */
+function nodeCryptoVerifies(): boolean {
+  if (nodeCryptoWorks === undefined) {
+    try {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const input = 'e30.e30';
+      const signature = sign('sha256', Buffer.from(input), {
+        key: privateKey,
+        dsaEncoding: 'ieee-p1363',
+      }).toString('base64url');
+      const key = importProofKeyWithNodeCrypto(publicKey.export({ format: 'jwk' }), 'ES256');
+      nodeCryptoWorks = key?.verify(`${input}.${signature}`) === true;
+    } catch {
+      nodeCryptoWorks = false;
+    }
+  }
+  return nodeCryptoWorks;
+}
+
+/** A proof's public key imported for `alg`, with `node:crypto` where it can, else WebCrypto. */
+export async function importProofKey(jwk: object, alg: string): Promise<ProofKey | undefined> {
+  return nodeCryptoVerifies()
+    ? importProofKeyWithNodeCrypto(jwk, alg)
+    : importProofKeyWithWebCrypto(jwk, alg);
 }
