@@ -177,6 +177,8 @@ export interface HarnessOptions {
    * taken over its last measurement at the highest concurrency only.
    */
   cpuProfileDir?: string;
+  /** With `cpuProfileDir`: also a sampling heap profile of the same span (`<id>.heapprofile`). */
+  heapProfile?: boolean;
   /**
    * Load the workspace packages from their TypeScript sources instead of their built `dist`
    * (see `loaderFlags`): no build needed, figures a little worse than users get.
@@ -458,13 +460,18 @@ export async function runHarness(
             contender.child !== undefined &&
             round === options.rounds - 1 &&
             concurrency === Math.max(...options.concurrencies);
-          if (profiled) await contender.child!.request({ type: 'profile', action: 'start' });
+          const heapFile = options.heapProfile
+            ? `${options.cpuProfileDir}/${contender.row.id}.heapprofile`
+            : undefined;
+          if (profiled)
+            await contender.child!.request({ type: 'profile', action: 'start', heapFile });
           const m = await measure(contender, concurrency, options.seconds);
           if (profiled)
             await contender.child!.request({
               type: 'profile',
               action: 'stop',
               file: `${options.cpuProfileDir}/${contender.row.id}.cpuprofile`,
+              heapFile,
             });
           const key = `${contender.row.id}@${concurrency}`;
           samples.set(key, [...(samples.get(key) ?? []), m]);

@@ -1,7 +1,8 @@
 /**
  * Summarizes a V8 CPU profile (`node --cpu-prof`, or `pnpm bench --cpu-prof DIR`): self time by
- * function and by package, idle and GC apart. Usage: `node --import tsx src/profile-summary.ts
- * file.cpuprofile [top]`.
+ * function and by package, idle and GC apart; or a sampling heap profile (`--heap-prof`): bytes
+ * allocated by function and by package. Usage: `node --import tsx src/profile-summary.ts
+ * file.cpuprofile|file.heapprofile [top]`.
  */
 import { readFileSync } from 'node:fs';
 
@@ -56,7 +57,44 @@ export function summarize(profile: Profile, top = 25): string {
   return `total ${(total / 1e6).toFixed(1)} s sampled\n\nby package:\n${rows(byPackage)}\n\nby function (self):\n${rows(byFunction)}`;
 }
 
+interface HeapNode {
+  callFrame: ProfileNode['callFrame'];
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes allocated over the sampled span, by allocating function and by package. */
+export function summarizeHeap(profile: { head: HeapNode }, top = 25): string {
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  let total = 0;
+  const stack = [profile.head];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    stack.push(...node.children);
+    if (node.selfSize === 0) continue;
+    total += node.selfSize;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url ? `${packageOf(url)} ${url.split('/').pop()}:${lineNumber + 1}` : '';
+    const key = `${functionName || '(anonymous)'} ${where}`.trim();
+    byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize);
+    const pkg = url ? packageOf(url) : functionName || '(native)';
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + node.selfSize);
+  }
+  const pct = (bytes: number) => `${((100 * bytes) / total).toFixed(1).padStart(5)}%`;
+  const rows = (map: Map<string, number>) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([key, bytes]) => `${pct(bytes)}  ${key}`)
+      .join('\n');
+  return `total ${(total / 2 ** 20).toFixed(1)} MiB allocated (sampled)\n\nby package:\n${rows(byPackage)}\n\nby function (self):\n${rows(byFunction)}`;
+}
+
 if (process.argv[2]) {
-  const profile = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Profile;
-  console.log(summarize(profile, Number(process.argv[3] ?? 25)));
+  const file = process.argv[2];
+  const top = Number(process.argv[3] ?? 25);
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  console.log(
+    file.endsWith('.heapprofile') ? summarizeHeap(profile, top) : summarize(profile, top),
+  );
 }

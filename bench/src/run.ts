@@ -6,6 +6,7 @@
  *   --from-source      load the workspace packages from their sources, not their built dist
  *   --cpu-prof DIR     DIR/<id>.cpuprofile: each contender's V8 CPU profile over its last measurement
  *                      at the highest concurrency (steady state only)
+ *   --heap-prof        with --cpu-prof: DIR/<id>.heapprofile too, where the same span allocated
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ if (value('only')) options.only = value('only')!.split(',');
 if (value('cpu-prof')) {
   options.cpuProfileDir = resolve(value('cpu-prof')!);
   mkdirSync(options.cpuProfileDir, { recursive: true });
+  options.heapProfile = flag('heap-prof');
 }
 let openFiles = 'unknown';
 try {
