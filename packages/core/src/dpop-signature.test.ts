@@ -60,6 +60,14 @@ describe.each(Object.entries(importers))(
         expect(await verifies(alg, jwk, input, signature.slice(0, -4))).toBe(false);
       });
 
+    it('refuses a signature of 4n+1 base64url characters, which encode nothing', async () => {
+      // An ES512 signature (132 bytes) is 176 characters: one more would be dropped, not decoded.
+      const { jwk, input, signature } = await joseSigned('ES512');
+      expect(signature.length % 4).toBe(0);
+      expect(await verifies('ES512', jwk, input, signature)).toBe(true);
+      expect(await verifies('ES512', jwk, input, `${signature}A`)).toBe(false);
+    });
+
     it('refuses a key of another type or size than the algorithm names', async () => {
       const p384 = (await joseSigned('ES384')).jwk;
       const rsa = (await joseSigned('RS256')).jwk;
