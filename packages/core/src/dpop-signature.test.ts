@@ -68,6 +68,26 @@ describe.each(Object.entries(importers))(
       expect(await verifies('ES512', jwk, input, `${signature}A`)).toBe(false);
     });
 
+    it('refuses a JWK meant for another use or operation, as the old jwtVerify did', async () => {
+      const { jwk, input, signature } = await joseSigned('ES256');
+      for (const members of [{ use: 'sig' }, { key_ops: ['verify'] }, { ext: false }])
+        expect(await verifies('ES256', { ...jwk, ...members }, input, signature)).toBe(true);
+      for (const members of [
+        { use: 'enc' },
+        { use: 1 },
+        { key_ops: ['sign'] },
+        { key_ops: ['verify', 'sign'] },
+        { key_ops: ['verify', 'verify'] },
+        { key_ops: [] },
+        { key_ops: 'verify' },
+        { ext: 'true' },
+      ])
+        expect(
+          await importProofKey({ ...jwk, ...members }, 'ES256'),
+          JSON.stringify(members),
+        ).toBeUndefined();
+    });
+
     it('refuses a key of another type or size than the algorithm names', async () => {
       const p384 = (await joseSigned('ES384')).jwk;
       const rsa = (await joseSigned('RS256')).jwk;

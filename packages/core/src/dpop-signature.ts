@@ -58,17 +58,32 @@ const RULES: Readonly<Record<string, AlgorithmRule>> = {
 };
 
 /**
+ * Whether a JWK's own members allow checking `alg` signatures with it, as jose's `EmbeddedJWK`
+ * and WebCrypto required of proof keys before: `alg`, when present, is that algorithm
+ * (RFC 7517 §4.4); `use`, when present, is `sig` (§4.2); `key_ops`, when present, is
+ * `["verify"]`, the only operation of a public key (§4.3); `ext`, when present, is a boolean.
+ */
+function declaredForVerifying(jwk: object, alg: string): boolean {
+  const { alg: keyAlg, use, key_ops: operations, ext } = jwk as Record<string, unknown>;
+  return (
+    (keyAlg === undefined || keyAlg === alg) &&
+    (use === undefined || use === 'sig') &&
+    (operations === undefined ||
+      (Array.isArray(operations) && operations.length === 1 && operations[0] === 'verify')) &&
+    (ext === undefined || typeof ext === 'boolean')
+  );
+}
+
+/**
  * A proof's public key (its `jwk` header) imported for `alg` with `node:crypto`, or `undefined`
  * when the JWK is not a public key `alg` can verify with: unreadable, another key type or
- * curve, RSA under 2048 bits, an `alg` member naming another algorithm, or an algorithm without
- * a rule here. Its checks are synchronous: a P-256 check costs about half of what the same
- * check costs through WebCrypto (docs/benchmarks.md).
+ * curve, RSA under 2048 bits, members declaring another algorithm, use or operation, or an
+ * algorithm without a rule here. Its checks are synchronous: a P-256 check costs about half
+ * of what the same check costs through WebCrypto (docs/benchmarks.md).
  */
 export function importProofKeyWithNodeCrypto(jwk: object, alg: string): ProofKey | undefined {
   const rule = RULES[alg];
-  if (!rule) return undefined;
-  // A JWK that names its algorithm is for that algorithm only (RFC 7517 §4.4).
-  if ('alg' in jwk && (jwk as { alg?: unknown }).alg !== alg) return undefined;
+  if (!rule || !declaredForVerifying(jwk, alg)) return undefined;
   let key: KeyObject;
   try {
     key = createPublicKey({ key: jwk as never, format: 'jwk' });
@@ -105,8 +120,7 @@ export async function importProofKeyWithWebCrypto(
   jwk: object,
   alg: string,
 ): Promise<ProofKey | undefined> {
-  if (!RULES[alg]) return undefined;
-  if ('alg' in jwk && (jwk as { alg?: unknown }).alg !== alg) return undefined;
+  if (!RULES[alg] || !declaredForVerifying(jwk, alg)) return undefined;
   let key: Awaited<ReturnType<typeof importJWK>>;
   try {
     key = await importJWK(jwk as JWK, alg);
