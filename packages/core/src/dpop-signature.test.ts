@@ -1,6 +1,6 @@
 import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop-policy.js';
 import {
   importProofKeyWithNodeCrypto,
@@ -133,3 +133,23 @@ describe.each(Object.entries(importers))(
     });
   },
 );
+
+describe('the node:crypto probe', () => {
+  it('does not take node:crypto for working when it accepts any signature', async () => {
+    vi.resetModules();
+    vi.doMock('node:crypto', async (original) => ({
+      ...(await original<typeof import('node:crypto')>()),
+      verify: () => true,
+    }));
+    try {
+      const { importProofKey } = await import('./dpop-signature.js');
+      const { jwk, input, signature } = await joseSigned('ES256');
+      const key = await importProofKey(jwk, 'ES256');
+      expect(await key?.verify(`${input}.${signature}`)).toBe(true);
+      expect(await key?.verify(`${input}x.${signature}`)).toBe(false);
+    } finally {
+      vi.doUnmock('node:crypto');
+      vi.resetModules();
+    }
+  });
+});

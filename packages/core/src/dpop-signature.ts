@@ -144,7 +144,11 @@ export async function importProofKeyWithWebCrypto(
 
 let nodeCryptoWorks: boolean | undefined;
 
-/** Whether this runtime's `node:crypto` imports a JWK and verifies with it; probed once. */
+/**
+ * Whether this runtime's `node:crypto` imports a JWK and verifies with it, probed once: a
+ * signature must verify, and the same signature over other bytes must not (a stand-in that
+ * accepts anything must not be taken for working).
+ */
 function nodeCryptoVerifies(): boolean {
   if (nodeCryptoWorks === undefined) {
     try {
@@ -155,7 +159,9 @@ function nodeCryptoVerifies(): boolean {
         dsaEncoding: 'ieee-p1363',
       }).toString('base64url');
       const key = importProofKeyWithNodeCrypto(publicKey.export({ format: 'jwk' }), 'ES256');
-      nodeCryptoWorks = key?.verify(`${input}.${signature}`) === true;
+      nodeCryptoWorks =
+        key?.verify(`${input}.${signature}`) === true &&
+        key.verify(`${input}e30.${signature}`) === false;
     } catch {
       nodeCryptoWorks = false;
     }
