@@ -40,9 +40,12 @@ describe('verifyDpopProof', () => {
     ath: createHash('sha256').update(TOKEN).digest('base64url'),
   });
   /** A proof signed by the bound key with any header members and payload jose would refuse. */
-  const handSigned = async (header: Record<string, unknown>, payload: unknown) => {
+  const handSigned = async (header: Record<string, unknown>, payload: unknown) =>
+    handSignedSegment(header, Buffer.from(JSON.stringify(payload)).toString('base64url'));
+  /** The same, with the payload segment as given. */
+  const handSignedSegment = async (header: Record<string, unknown>, payload: string) => {
     const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const input = `${encode({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.publicJwk, ...header })}.${encode(payload)}`;
+    const input = `${encode({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.publicJwk, ...header })}.${payload}`;
     const signature = await crypto.subtle.sign(
       { name: 'ECDSA', hash: 'SHA-256' },
       key.privateKey,
@@ -91,6 +94,26 @@ describe('verifyDpopProof', () => {
       /crit/,
     ],
     ['a payload that is not an object', () => handSigned({}, [proofClaims()]), /not a JSON object/],
+    [
+      'a payload of 4n+1 base64url characters, which encode nothing',
+      () => {
+        // The claims padded to a 4n-character segment; one more character makes it 4n+1.
+        const encode = (json: string) => Buffer.from(json).toString('base64url');
+        let json = JSON.stringify(proofClaims());
+        while (encode(json).length % 4 !== 0) json += ' ';
+        return handSignedSegment({}, `${encode(json)}A`);
+      },
+      /payload/,
+    ],
+    [
+      'a payload that is not UTF-8',
+      () => {
+        const bytes = Buffer.from(JSON.stringify({ ...proofClaims(), jti: 'id~' }));
+        bytes[bytes.indexOf('~')] = 0xff;
+        return handSignedSegment({}, bytes.toString('base64url'));
+      },
+      /payload/,
+    ],
     [
       'an expired proof (exp)',
       () => proof({ claims: { exp: Math.floor(Date.now() / 1000) - 5 } }),

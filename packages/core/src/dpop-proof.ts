@@ -48,13 +48,21 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
-/** A proof's claims: its payload segment, which must decode to a JSON object. */
+/** UTF-8 that throws on a malformed sequence, and keeps a byte order mark (not JSON) as text. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A proof's claims: its payload segment, which must be base64url (4n+1 characters encode
+ * nothing: Buffer would drop the last) of UTF-8 (no byte turned into U+FFFD) of a JSON object,
+ * as jose's `jwtVerify` required.
+ */
 function decodePayload(encoded: string): Record<string, unknown> {
+  if (encoded.length % 4 === 1) throw invalidDpopProof('the DPoP proof payload is not base64url');
   let payload: unknown;
   try {
-    payload = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    payload = JSON.parse(utf8.decode(Buffer.from(encoded, 'base64url')));
   } catch (error) {
-    throw invalidDpopProof('the DPoP proof payload is not valid JSON', error);
+    throw invalidDpopProof('the DPoP proof payload is not UTF-8 JSON', error);
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
     throw invalidDpopProof('the DPoP proof payload is not a JSON object');

@@ -1,6 +1,6 @@
 import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_DPOP_ALGORITHMS } from './dpop-policy.js';
 import {
   importProofKeyWithNodeCrypto,
@@ -60,6 +60,34 @@ describe.each(Object.entries(importers))(
         expect(await verifies(alg, jwk, input, signature.slice(0, -4))).toBe(false);
       });
 
+    it('refuses a signature of 4n+1 base64url characters, which encode nothing', async () => {
+      // An ES512 signature (132 bytes) is 176 characters: one more would be dropped, not decoded.
+      const { jwk, input, signature } = await joseSigned('ES512');
+      expect(signature.length % 4).toBe(0);
+      expect(await verifies('ES512', jwk, input, signature)).toBe(true);
+      expect(await verifies('ES512', jwk, input, `${signature}A`)).toBe(false);
+    });
+
+    it('refuses a JWK meant for another use or operation, as the old jwtVerify did', async () => {
+      const { jwk, input, signature } = await joseSigned('ES256');
+      for (const members of [{ use: 'sig' }, { key_ops: ['verify'] }, { ext: false }])
+        expect(await verifies('ES256', { ...jwk, ...members }, input, signature)).toBe(true);
+      for (const members of [
+        { use: 'enc' },
+        { use: 1 },
+        { key_ops: ['sign'] },
+        { key_ops: ['verify', 'sign'] },
+        { key_ops: ['verify', 'verify'] },
+        { key_ops: [] },
+        { key_ops: 'verify' },
+        { ext: 'true' },
+      ])
+        expect(
+          await importProofKey({ ...jwk, ...members }, 'ES256'),
+          JSON.stringify(members),
+        ).toBeUndefined();
+    });
+
     it('refuses a key of another type or size than the algorithm names', async () => {
       const p384 = (await joseSigned('ES384')).jwk;
       const rsa = (await joseSigned('RS256')).jwk;
@@ -105,3 +133,23 @@ describe.each(Object.entries(importers))(
     });
   },
 );
+
+describe('the node:crypto probe', () => {
+  it('does not take node:crypto for working when it accepts any signature', async () => {
+    vi.resetModules();
+    vi.doMock('node:crypto', async (original) => ({
+      ...(await original<typeof import('node:crypto')>()),
+      verify: () => true,
+    }));
+    try {
+      const { importProofKey } = await import('./dpop-signature.js');
+      const { jwk, input, signature } = await joseSigned('ES256');
+      const key = await importProofKey(jwk, 'ES256');
+      expect(await key?.verify(`${input}.${signature}`)).toBe(true);
+      expect(await key?.verify(`${input}x.${signature}`)).toBe(false);
+    } finally {
+      vi.doUnmock('node:crypto');
+      vi.resetModules();
+    }
+  });
+});

@@ -58,17 +58,32 @@ const RULES: Readonly<Record<string, AlgorithmRule>> = {
 };
 
 /**
+ * Whether a JWK's own members allow checking `alg` signatures with it, as jose's `EmbeddedJWK`
+ * and WebCrypto required of proof keys before: `alg`, when present, is that algorithm
+ * (RFC 7517 §4.4); `use`, when present, is `sig` (§4.2); `key_ops`, when present, is
+ * `["verify"]`, the only operation of a public key (§4.3); `ext`, when present, is a boolean.
+ */
+function declaredForVerifying(jwk: object, alg: string): boolean {
+  const { alg: keyAlg, use, key_ops: operations, ext } = jwk as Record<string, unknown>;
+  return (
+    (keyAlg === undefined || keyAlg === alg) &&
+    (use === undefined || use === 'sig') &&
+    (operations === undefined ||
+      (Array.isArray(operations) && operations.length === 1 && operations[0] === 'verify')) &&
+    (ext === undefined || typeof ext === 'boolean')
+  );
+}
+
+/**
  * A proof's public key (its `jwk` header) imported for `alg` with `node:crypto`, or `undefined`
  * when the JWK is not a public key `alg` can verify with: unreadable, another key type or
- * curve, RSA under 2048 bits, an `alg` member naming another algorithm, or an algorithm without
- * a rule here. Its checks are synchronous: a P-256 check costs about half of what the same
- * check costs through WebCrypto (docs/benchmarks.md).
+ * curve, RSA under 2048 bits, members declaring another algorithm, use or operation, or an
+ * algorithm without a rule here. Its checks are synchronous: a P-256 check costs about half
+ * of what the same check costs through WebCrypto (docs/benchmarks.md).
  */
 export function importProofKeyWithNodeCrypto(jwk: object, alg: string): ProofKey | undefined {
   const rule = RULES[alg];
-  if (!rule) return undefined;
-  // A JWK that names its algorithm is for that algorithm only (RFC 7517 §4.4).
-  if ('alg' in jwk && (jwk as { alg?: unknown }).alg !== alg) return undefined;
+  if (!rule || !declaredForVerifying(jwk, alg)) return undefined;
   let key: KeyObject;
   try {
     key = createPublicKey({ key: jwk as never, format: 'jwk' });
@@ -80,12 +95,15 @@ export function importProofKeyWithNodeCrypto(jwk: object, alg: string): ProofKey
   return {
     verify(proof) {
       const end = proof.lastIndexOf('.');
+      const signature = proof.slice(end + 1);
+      // 4n+1 base64url characters encode nothing: jose refuses them, Buffer would drop the last.
+      if (signature.length % 4 === 1) return false;
       try {
         return verify(
           rule.digest,
           Buffer.from(proof.slice(0, end), 'ascii'),
           options,
-          Buffer.from(proof.slice(end + 1), 'base64url'),
+          Buffer.from(signature, 'base64url'),
         );
       } catch {
         return false;
@@ -102,8 +120,7 @@ export async function importProofKeyWithWebCrypto(
   jwk: object,
   alg: string,
 ): Promise<ProofKey | undefined> {
-  if (!RULES[alg]) return undefined;
-  if ('alg' in jwk && (jwk as { alg?: unknown }).alg !== alg) return undefined;
+  if (!RULES[alg] || !declaredForVerifying(jwk, alg)) return undefined;
   let key: Awaited<ReturnType<typeof importJWK>>;
   try {
     key = await importJWK(jwk as JWK, alg);
@@ -127,7 +144,11 @@ export async function importProofKeyWithWebCrypto(
 
 let nodeCryptoWorks: boolean | undefined;
 
-/** Whether this runtime's `node:crypto` imports a JWK and verifies with it; probed once. */
+/**
+ * Whether this runtime's `node:crypto` imports a JWK and verifies with it, probed once: a
+ * signature must verify, and the same signature over other bytes must not (a stand-in that
+ * accepts anything must not be taken for working).
+ */
 function nodeCryptoVerifies(): boolean {
   if (nodeCryptoWorks === undefined) {
     try {
@@ -138,7 +159,9 @@ function nodeCryptoVerifies(): boolean {
         dsaEncoding: 'ieee-p1363',
       }).toString('base64url');
       const key = importProofKeyWithNodeCrypto(publicKey.export({ format: 'jwk' }), 'ES256');
-      nodeCryptoWorks = key?.verify(`${input}.${signature}`) === true;
+      nodeCryptoWorks =
+        key?.verify(`${input}.${signature}`) === true &&
+        key.verify(`${input}e30.${signature}`) === false;
     } catch {
       nodeCryptoWorks = false;
     }
