@@ -149,6 +149,20 @@ describe('verifyDpopProof', () => {
     expect(verified.thumbprint).toBe(key.thumbprint);
   });
 
+  it('refuses a key other than the bound one before checking any signature with it', async () => {
+    // An RSA key with a 3,000-bit public exponent costs milliseconds per signature check: a
+    // holder of a bound token could spend the server's CPU with proofs carrying one.
+    const costly = {
+      kty: 'RSA',
+      n: Buffer.alloc(256, 0xc5).toString('base64url'),
+      e: Buffer.alloc(384, 0x01).toString('base64url'),
+    };
+    const forged = `${(await handSigned({ alg: 'RS256', jwk: costly }, proofClaims())).split('.').slice(0, 2).join('.')}.AAAA`;
+    await expect(
+      verifyDpopProof(forged, target(), options({ algorithms: new Set(['RS256']) })),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/another key/) });
+  });
+
   it('asks for the nonce, and accepts the current one', async () => {
     const nonces = createDpopNonces();
     await expect(

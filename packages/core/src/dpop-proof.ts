@@ -82,11 +82,11 @@ const IMPORTED_KEY_TTL_MS = 10 * 60_000;
 /**
  * Verifies a DPoP proof for one request (RFC 9449 §4.3), the cheap checks first: one compact
  * JWS no longer than the limit; `typ: dpop+jwt`; an `alg` from the allowlist (never `none` or
- * HMAC); a public `jwk` header without private members; the signature by that key; `jti`,
- * `htm` equal to the method, `htu` equal to the request URL once both are normalised, `iat`
- * within the window, `ath` equal to the SHA-256 of the access token; the key's thumbprint
- * equal to the token's `cnf.jkt`; the server's nonce when nonces are on; and last, `jti`
- * never seen before. Throws an `AuthError`: `invalid_dpop_proof`, `use_dpop_nonce` (with a
+ * HMAC); a public `jwk` header without private members; the key's thumbprint equal to the
+ * token's `cnf.jkt` (before the key is used, so only the bound key costs a signature check);
+ * the signature by that key; `jti`, `htm` equal to the method, `htu` equal to the request URL
+ * once both are normalised, `iat` within the window, `ath` equal to the SHA-256 of the access
+ * token; the server's nonce when nonces are on; and last, `jti` never seen before. Throws an `AuthError`: `invalid_dpop_proof`, `use_dpop_nonce` (with a
  * fresh nonce) or `unavailable` (the replay cache cannot answer).
  */
 export async function verifyDpopProof(
@@ -125,6 +125,18 @@ export async function verifyDpopProof(
 
   const keyId = `${header.alg}.${JSON.stringify(jwk)}`;
   const known = importedKeys.get(keyId, now);
+  // The key must be the one the token is bound to before anything costly is done with it: an
+  // RSA key with a huge public exponent makes one signature check cost milliseconds.
+  let thumbprint = known?.thumbprint;
+  if (thumbprint === undefined) {
+    try {
+      thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
+    } catch (error) {
+      throw invalidDpopProof('the DPoP proof jwk is not a public key', error);
+    }
+  }
+  if (thumbprint !== target.thumbprint)
+    throw invalidDpopProof('the DPoP proof is signed by another key than the token is bound to');
   const key = known?.key ?? (await importProofKey(jwk, header.alg));
   if (!key) throw invalidDpopProof(`the DPoP proof jwk is not a public key for ${header.alg}`);
   if (!(await key.verify(proof))) throw invalidDpopProof('the DPoP proof signature is invalid');
@@ -156,10 +168,6 @@ export async function verifyDpopProof(
     );
   if (ath !== sha256(target.accessToken))
     throw invalidDpopProof('the DPoP proof ath does not match the access token');
-
-  const thumbprint = known?.thumbprint ?? (await calculateJwkThumbprint(jwk, 'sha256'));
-  if (thumbprint !== target.thumbprint)
-    throw invalidDpopProof('the DPoP proof is signed by another key than the token is bound to');
 
   if (options.nonces && !options.nonces.check(payload.nonce)) {
     throw new AuthError(

@@ -320,7 +320,10 @@ export async function createServerChannel(
     if ('id' in record) {
       const id = randomUUID();
       serverRequests.set(id, { internalId: record.id as RequestId, caller: related?.caller });
-      if (related) (related.asked ??= []).push(id);
+      if (related) {
+        related.asked ??= [];
+        related.asked.push(id);
+      }
       // Requests of no client request (a session's standalone stream) are bounded in number.
       if (serverRequests.size > MAX_OPEN_SERVER_REQUESTS)
         serverRequests.delete(serverRequests.keys().next().value as string);
