@@ -105,7 +105,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       portcullis.logger.error({ err: error.message }, 'http request failed');
     });
   }
-  server.on('request', app.callback());
+  // The MCP endpoint and its metadata answer straight from node:http: the Koa middleware above
+  // is first and ends every request to those paths, so Koa's context, middleware chain and
+  // finish listeners would only cost time (a few percent of a call); every other path is Koa's.
+  const koaListener = app.callback();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const pathname = requestTarget(req)?.pathname;
+    if (pathname !== handler.path && pathname !== handler.metadataPath) {
+      koaListener(req, res);
+      return;
+    }
+    handler.handle(req, res).catch((error: unknown) => {
+      portcullis.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'http request failed',
+      );
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
 
   return {
     address,
