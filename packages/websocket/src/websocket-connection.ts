@@ -203,9 +203,25 @@ export function serveConnection(
     if (decision.kind === 'refuse') send(decision.reply);
     if (decision.kind !== 'dispatch') return;
     const target = channel ?? (await open(decision.era));
-    await room();
+    const full = room();
+    if (full) await full;
     if (ended) return;
     target?.dispatch(classified.message as JSONRPCMessage, { auth, sink });
+  }
+
+  /** One message handled in turn; a failure is logged, and the socket read again. */
+  async function handleInTurn(text: string) {
+    try {
+      await handle(text);
+    } catch (error) {
+      portcullis.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'websocket message failed',
+      );
+    } finally {
+      unread -= 1;
+      pace();
+    }
   }
 
   let queue = Promise.resolve();
@@ -220,18 +236,7 @@ export function serveConnection(
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
     unread += 1;
     pace();
-    queue = queue
-      .then(() => handle(text))
-      .catch((error: unknown) => {
-        portcullis.logger.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          'websocket message failed',
-        );
-      })
-      .finally(() => {
-        unread -= 1;
-        pace();
-      });
+    queue = queue.then(() => handleInTurn(text));
   });
   socket.on('error', (error) => {
     portcullis.logger.debug({ err: error.message }, 'websocket error');
