@@ -30,31 +30,47 @@ export function packageOf(url: string): string {
   return url;
 }
 
+/** Amounts (time or bytes) by call frame, summed by function and by package, largest first. */
+function tally(
+  entries: Iterable<[ProfileNode['callFrame'], number]>,
+  top: number,
+): { total: number; text: string } {
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  let total = 0;
+  for (const [{ functionName, url, lineNumber }, amount] of entries) {
+    total += amount;
+    const where = url ? `${packageOf(url)} ${url.split('/').pop()}:${lineNumber + 1}` : '';
+    const key = `${functionName || '(anonymous)'} ${where}`.trim();
+    byFunction.set(key, (byFunction.get(key) ?? 0) + amount);
+    const pkg = url ? packageOf(url) : functionName || '(native)';
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + amount);
+  }
+  const pct = (amount: number) => `${((100 * amount) / total).toFixed(1).padStart(5)}%`;
+  const rows = (map: Map<string, number>) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([key, amount]) => `${pct(amount)}  ${key}`)
+      .join('\n');
+  return {
+    total,
+    text: `by package:\n${rows(byPackage)}\n\nby function (self):\n${rows(byFunction)}`,
+  };
+}
+
+/** Self time of a CPU profile, by function and by package (idle and GC are their own rows). */
 export function summarize(profile: Profile, top = 25): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => {
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  const byFunction = new Map<string, number>();
-  const byPackage = new Map<string, number>();
-  for (const [id, micros] of self) {
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-    const where = url ? `${packageOf(url)} ${url.split('/').pop()}:${lineNumber + 1}` : '';
-    const key = `${functionName || '(anonymous)'} ${where}`.trim();
-    byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
-    const pkg = url ? packageOf(url) : functionName;
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
-  }
-  const pct = (micros: number) => `${((100 * micros) / total).toFixed(1).padStart(5)}%`;
-  const rows = (map: Map<string, number>) =>
-    [...map]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([key, micros]) => `${pct(micros)}  ${key}`)
-      .join('\n');
-  return `total ${(total / 1e6).toFixed(1)} s sampled\n\nby package:\n${rows(byPackage)}\n\nby function (self):\n${rows(byFunction)}`;
+  const { total, text } = tally(
+    [...self].map(([id, micros]) => [byId.get(id)!.callFrame, micros]),
+    top,
+  );
+  return `total ${(total / 1e6).toFixed(1)} s sampled\n\n${text}`;
 }
 
 interface HeapNode {
@@ -65,29 +81,14 @@ interface HeapNode {
 
 /** Bytes allocated over the sampled span, by allocating function and by package. */
 export function summarizeHeap(profile: { head: HeapNode }, top = 25): string {
-  const byFunction = new Map<string, number>();
-  const byPackage = new Map<string, number>();
-  let total = 0;
+  const allocations: Array<[ProfileNode['callFrame'], number]> = [];
   const stack = [profile.head];
   for (let node = stack.pop(); node; node = stack.pop()) {
     stack.push(...node.children);
-    if (node.selfSize === 0) continue;
-    total += node.selfSize;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = url ? `${packageOf(url)} ${url.split('/').pop()}:${lineNumber + 1}` : '';
-    const key = `${functionName || '(anonymous)'} ${where}`.trim();
-    byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize);
-    const pkg = url ? packageOf(url) : functionName || '(native)';
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + node.selfSize);
+    if (node.selfSize > 0) allocations.push([node.callFrame, node.selfSize]);
   }
-  const pct = (bytes: number) => `${((100 * bytes) / total).toFixed(1).padStart(5)}%`;
-  const rows = (map: Map<string, number>) =>
-    [...map]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([key, bytes]) => `${pct(bytes)}  ${key}`)
-      .join('\n');
-  return `total ${(total / 2 ** 20).toFixed(1)} MiB allocated (sampled)\n\nby package:\n${rows(byPackage)}\n\nby function (self):\n${rows(byFunction)}`;
+  const { total, text } = tally(allocations, top);
+  return `total ${(total / 2 ** 20).toFixed(1)} MiB allocated (sampled)\n\n${text}`;
 }
 
 if (process.argv[2]) {
