@@ -68,6 +68,28 @@ export interface ListenDecisionEvent {
 }
 
 /**
+ * One token exchange a handler asked for (`ctx.exchange`): the caller, the audience or resource
+ * and scopes asked for, and what became of it. Never a token, the caller's or the one obtained.
+ */
+export interface TokenExchangeEvent {
+  type: 'token_exchange';
+  issuer: string;
+  subject: string;
+  clientId: string;
+  /** The audience or resource indicator asked for. */
+  target: string;
+  /** The downstream scopes asked for (every scope allowed for the target when none was named). */
+  scopes: string[];
+  /**
+   * `issued` by the authorization server, `reused` from the cache of exchanged tokens, or
+   * `refused` (by this server's configuration or by the authorization server) with `code`.
+   */
+  outcome: 'issued' | 'reused' | 'refused';
+  /** The `TokenExchangeError` code of a refusal. */
+  code?: string;
+}
+
+/**
  * Every security decision Portcullis makes. Events carry identities, never tokens, and never
  * tool arguments.
  */
@@ -76,7 +98,8 @@ export type AuditEvent =
   | AccessDecisionEvent
   | RateLimitedEvent
   | SessionMismatchEvent
-  | ListenDecisionEvent;
+  | ListenDecisionEvent
+  | TokenExchangeEvent;
 
 /** Receives audit events; must not throw (errors are swallowed so auditing never breaks a call). */
 export type AuditSink = (event: AuditEvent) => void;

@@ -17,6 +17,7 @@ export type {
   ListenDecisionEvent,
   RateLimitedEvent,
   SessionMismatchEvent,
+  TokenExchangeEvent,
 } from './audit.js';
 export {
   AuthError,

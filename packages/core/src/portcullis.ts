@@ -272,6 +272,7 @@ export function createPortcullis(given: PortcullisOptions): Portcullis {
         createTokenExchanger({
           ...options.tokenExchange,
           issuer: options.tokenExchange.issuer ?? onlyIssuer(options.authorizationServers),
+          audit,
         }),
     }),
     dpop: dpop && { mode: dpop.mode, algorithms: dpop.algorithms, nonce: dpop.nonce },

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerChannel } from '../src/adapter.js';
 import { insufficientScopeOf } from '../src/client.js';
 import {
+  type AuditEvent,
   type AuthInfo,
   createJwtVerifier,
   createMemoryExchangedTokenStore,
@@ -108,6 +109,43 @@ describe('the token exchanger against the standard development server', { timeou
     const renewed = await exchange.exchange(alice, { resource: API, scope: 'api:read' });
     expect(renewed.accessToken).not.toBe(first.accessToken);
     expect(tokenRequests() - before).toBe(4);
+  });
+
+  it('audits every exchange asked for: issued, reused, refused, never a token', async () => {
+    const events: AuditEvent[] = [];
+    const exchange = exchanger({ audit: (event) => events.push(event) });
+    const issued = await exchange.exchange(alice, { resource: API, scope: 'api:read' });
+    await exchange.exchange(alice, { resource: API, scope: 'api:read' });
+    await expect(
+      exchange.exchange(alice, { resource: API, scope: 'api:admin' }),
+    ).rejects.toMatchObject({ code: 'invalid_scope' });
+    await expect(
+      exchange.exchange({ ...alice, token: 'e30.e30.e30' }, { resource: API, scope: 'api:write' }),
+    ).rejects.toMatchObject({ code: 'invalid_grant' });
+    const who = { issuer: as.issuer, subject: 'alice', clientId: alice.clientId };
+    expect(events).toEqual([
+      { type: 'token_exchange', ...who, target: API, scopes: ['api:read'], outcome: 'issued' },
+      { type: 'token_exchange', ...who, target: API, scopes: ['api:read'], outcome: 'reused' },
+      {
+        type: 'token_exchange',
+        ...who,
+        target: API,
+        scopes: [],
+        outcome: 'refused',
+        code: 'invalid_scope',
+      },
+      {
+        type: 'token_exchange',
+        ...who,
+        target: API,
+        scopes: ['api:write'],
+        outcome: 'refused',
+        code: 'invalid_grant',
+      },
+    ]);
+    const recorded = JSON.stringify(events);
+    expect(recorded).not.toContain(alice.token);
+    expect(recorded).not.toContain(issued.accessToken);
   });
 
   it('shares one exchange between concurrent first uses', async () => {

@@ -46,7 +46,8 @@ function logRefusal(logger: Logger, event: AuditEvent, reason: string): void {
         'request refused: insufficient scope',
       );
       return;
-    default:
+    case 'rate_limited':
+    case 'session_mismatch':
       logger.warn(
         {
           event: event.type,
@@ -80,7 +81,8 @@ export function createAuditRecorder(sink: AuditSink | undefined, logger: Logger)
       if (instruments) {
         const attributes = {
           'portcullis.refusal.reason': reason,
-          ...(event.transport && { 'portcullis.transport': event.transport }),
+          ...('transport' in event &&
+            event.transport && { 'portcullis.transport': event.transport }),
         };
         instruments.refusals.add(1, attributes);
         if (reason === 'rate_limited') instruments.rateLimited.add(1, attributes);

@@ -1,3 +1,4 @@
+import type { AuditSink, TokenExchangeEvent } from '../audit.js';
 import { type AuthInfo, identityKey } from '../auth-info.js';
 import { discoverAuthorizationServer } from '../authorization-server-discovery.js';
 import type { FetchLike } from '../fetch-json.js';
@@ -100,9 +101,12 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
-/** Creates the exchanger behind `HandlerContext.exchange`. */
+/**
+ * Creates the exchanger behind `HandlerContext.exchange`; each exchange asked for is one
+ * `token_exchange` audit event when `audit` is given.
+ */
 export function createTokenExchanger(
-  options: TokenExchangeOptions & { issuer: string },
+  options: TokenExchangeOptions & { issuer: string; audit?: AuditSink },
 ): TokenExchanger {
   if (!options.clientId) throw new TypeError('tokenExchange.clientId must name the server client');
   if (!['auto', 'always', 'never', undefined].includes(options.dpop))
@@ -247,43 +251,73 @@ export function createTokenExchanger(
     }
   };
 
+  /** The downstream token for a checked request: from the cache, or from the token endpoint. */
+  const obtain = async (
+    auth: AuthInfo,
+    request: TokenExchangeRequest,
+    { target, scopes }: { target: string; scopes: string[] },
+    signal: AbortSignal | undefined,
+  ): Promise<{ token: ExchangedToken; reused: boolean }> => {
+    const key =
+      dpopMode === 'always' || (dpopMode === 'auto' && auth.dpopThumbprint !== undefined)
+        ? await serverKey()
+        : undefined;
+    // The caller's granted scopes are part of the key: a narrower token never reuses what a
+    // wider one obtained.
+    const cacheKey = tokenHash(
+      JSON.stringify([
+        identityKey(auth),
+        [...auth.scopes].sort(),
+        request.audience === undefined ? 'resource' : 'audience',
+        target,
+        scopes,
+        key?.thumbprint ?? '',
+      ]),
+    );
+    // A store that fails (Redis away) is a miss: the exchange is simply made again.
+    const cached = store && (await Promise.resolve(store.get(cacheKey)).catch(() => undefined));
+    if (cached && cached.expiresAt * 1000 - refreshBeforeMs > now())
+      return { token: new ExchangedToken(cached, key, fetchImpl), reused: true };
+    let exchange = pending.get(cacheKey);
+    if (!exchange) {
+      // Shared by concurrent first uses, so one caller's cancellation does not end it.
+      exchange = exchangeAtServer(auth, request, scopes, key).then(async (record) => {
+        // Reused no longer than the caller's own token lives.
+        const until = Math.min(record.expiresAt, auth.expiresAt) * 1000 - refreshBeforeMs;
+        if (store && until > now())
+          await Promise.resolve(store.set(cacheKey, record, until)).catch(() => {});
+        return record;
+      });
+      pending.set(cacheKey, exchange);
+      exchange.finally(() => pending.delete(cacheKey)).catch(() => {});
+    }
+    const record = await untilAborted(exchange, signal);
+    return { token: new ExchangedToken(record, key, fetchImpl), reused: false };
+  };
+
   return {
     async exchange(auth, request, signal) {
-      const { target, scopes } = check(auth, request);
-      const key =
-        dpopMode === 'always' || (dpopMode === 'auto' && auth.dpopThumbprint !== undefined)
-          ? await serverKey()
-          : undefined;
-      // The caller's granted scopes are part of the key: a narrower token never reuses what a
-      // wider one obtained.
-      const cacheKey = tokenHash(
-        JSON.stringify([
-          identityKey(auth),
-          [...auth.scopes].sort(),
-          request.audience === undefined ? 'resource' : 'audience',
-          target,
-          scopes,
-          key?.thumbprint ?? '',
-        ]),
-      );
-      // A store that fails (Redis away) is a miss: the exchange is simply made again.
-      const cached = store && (await Promise.resolve(store.get(cacheKey)).catch(() => undefined));
-      if (cached && cached.expiresAt * 1000 - refreshBeforeMs > now())
-        return new ExchangedToken(cached, key, fetchImpl);
-      let exchange = pending.get(cacheKey);
-      if (!exchange) {
-        // Shared by concurrent first uses, so one caller's cancellation does not end it.
-        exchange = exchangeAtServer(auth, request, scopes, key).then(async (record) => {
-          // Reused no longer than the caller's own token lives.
-          const until = Math.min(record.expiresAt, auth.expiresAt) * 1000 - refreshBeforeMs;
-          if (store && until > now())
-            await Promise.resolve(store.set(cacheKey, record, until)).catch(() => {});
-          return record;
+      let checked: { target: string; scopes: string[] } | undefined;
+      const audit = (outcome: TokenExchangeEvent['outcome'], code?: string) =>
+        options.audit?.({
+          type: 'token_exchange',
+          issuer: auth.issuer,
+          subject: auth.subject,
+          clientId: auth.clientId,
+          target: checked?.target ?? request.audience ?? request.resource ?? '',
+          scopes: checked?.scopes ?? [],
+          outcome,
+          ...(code !== undefined && { code }),
         });
-        pending.set(cacheKey, exchange);
-        exchange.finally(() => pending.delete(cacheKey)).catch(() => {});
+      try {
+        checked = check(auth, request);
+        const { token, reused } = await obtain(auth, request, checked, signal);
+        audit(reused ? 'reused' : 'issued');
+        return token;
+      } catch (error) {
+        audit('refused', error instanceof TokenExchangeError ? error.code : 'unavailable');
+        throw error;
       }
-      return new ExchangedToken(await untilAborted(exchange, signal), key, fetchImpl);
     },
   };
 }
