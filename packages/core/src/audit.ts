@@ -87,6 +87,8 @@ export interface TokenExchangeEvent {
   outcome: 'issued' | 'reused' | 'refused';
   /** The `TokenExchangeError` code of a refusal. */
   code?: string;
+  /** The transport of the request whose handler asked. */
+  transport?: string;
 }
 
 /**

@@ -71,7 +71,7 @@ export function createHandlerContextOf({
       },
       closeStream: ctx.http?.closeSSE,
       sendNotification: (notification) => request.notify(notification),
-      exchange: exchangeFor(tokenExchanger, auth, request.signal),
+      exchange: exchangeFor(tokenExchanger, auth, request.signal, transport),
       reportProgress: async (progress, total, message) => {
         const progressToken = request._meta?.progressToken;
         if (progressToken === undefined) return;

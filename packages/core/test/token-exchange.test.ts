@@ -315,7 +315,9 @@ describe('token exchange against the Casdoor profile', { timeout: 60_000 }, () =
   });
 
   it('turns that refusal into insufficient_scope for the MCP client (not a tool error, not a 500)', async () => {
+    const audited: AuditEvent[] = [];
     const portcullis = createPortcullis({
+      audit: (event) => audited.push(event),
       resource: MCP,
       server: { name: 's', version: '1' },
       registry: createRegistry({
@@ -372,5 +374,13 @@ describe('token exchange against the Casdoor profile', { timeout: 60_000 }, () =
     const stepUp = insufficientScopeOf(answer.error);
     expect(stepUp?.requiredScopes).toEqual(['user:write']);
     expect(stepUp?.scopeToRequest).toEqual(['read', 'user:write']);
+    // Audited with the transport of the request whose handler asked.
+    expect(audited.filter((event) => event.type === 'token_exchange')).toEqual([
+      expect.objectContaining({
+        outcome: 'refused',
+        code: 'invalid_scope',
+        transport: 'in-memory',
+      }),
+    ]);
   });
 });

@@ -46,8 +46,7 @@ function logRefusal(logger: Logger, event: AuditEvent, reason: string): void {
         'request refused: insufficient scope',
       );
       return;
-    case 'rate_limited':
-    case 'session_mismatch':
+    default:
       logger.warn(
         {
           event: event.type,
@@ -81,8 +80,7 @@ export function createAuditRecorder(sink: AuditSink | undefined, logger: Logger)
       if (instruments) {
         const attributes = {
           'portcullis.refusal.reason': reason,
-          ...('transport' in event &&
-            event.transport && { 'portcullis.transport': event.transport }),
+          ...(event.transport && { 'portcullis.transport': event.transport }),
         };
         instruments.refusals.add(1, attributes);
         if (reason === 'rate_limited') instruments.rateLimited.add(1, attributes);

@@ -5,11 +5,12 @@ import { JsonRpcError } from '../json-rpc-error.js';
 import { TokenExchangeError } from './token-exchange-error.js';
 import type { TokenExchanger } from './token-exchanger.js';
 
-/** The `exchange` of a handler's context: the caller's token, this request's signal. */
+/** The `exchange` of a handler's context: the caller's token, this request's signal and transport. */
 export function exchangeFor(
   exchanger: TokenExchanger | undefined,
   auth: AuthInfo | undefined,
   signal: AbortSignal,
+  transport: string,
 ): HandlerContext['exchange'] {
   return async (request) => {
     if (!exchanger)
@@ -22,7 +23,7 @@ export function exchangeFor(
         'not_configured',
         'token exchange needs a verified caller, and authorization is off',
       );
-    return exchanger.exchange(auth, request, signal);
+    return exchanger.exchange(auth, request, signal, transport);
   };
 }
 

@@ -83,10 +83,15 @@ export interface TokenExchangeRequest {
 
 /** Exchanges the callers' tokens for downstream tokens. */
 export interface TokenExchanger {
+  /**
+   * The downstream token for `auth`'s caller; `signal` ends the wait (not a shared exchange),
+   * `transport` names the request's transport in the audit record.
+   */
   exchange(
     auth: AuthInfo,
     request: TokenExchangeRequest,
     signal?: AbortSignal,
+    transport?: string,
   ): Promise<ExchangedToken>;
 }
 
@@ -296,7 +301,7 @@ export function createTokenExchanger(
   };
 
   return {
-    async exchange(auth, request, signal) {
+    async exchange(auth, request, signal, transport) {
       let checked: { target: string; scopes: string[] } | undefined;
       const audit = (outcome: TokenExchangeEvent['outcome'], code?: string) =>
         options.audit?.({
@@ -308,6 +313,7 @@ export function createTokenExchanger(
           scopes: checked?.scopes ?? [],
           outcome,
           ...(code !== undefined && { code }),
+          ...(transport !== undefined && { transport }),
         });
       try {
         checked = check(auth, request);
